@@ -1,0 +1,2 @@
+/// Datasets: DAVIS layout, classification manifests, SyncMNIST and synthetic VOS generators.
+public enum DatasetsModule {}

@@ -1,0 +1,2 @@
+/// Evaluation: DAVIS J&F, classification accuracy and confusion, reports.
+public enum EvaluationModule {}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Evaluation
+
+final class EvaluationTestsSmoke: XCTestCase {
+    func testModuleLinks() { XCTAssertEqual(String(describing: EvaluationModule.self), "EvaluationModule") }
+}

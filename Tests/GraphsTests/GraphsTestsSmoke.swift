@@ -1,0 +1,6 @@
+import XCTest
+@testable import Graphs
+
+final class GraphsTestsSmoke: XCTestCase {
+    func testModuleLinks() { XCTAssertEqual(String(describing: GraphsModule.self), "GraphsModule") }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Layers
+
+final class LayersTestsSmoke: XCTestCase {
+    func testModuleLinks() { XCTAssertEqual(String(describing: LayersModule.self), "LayersModule") }
+}

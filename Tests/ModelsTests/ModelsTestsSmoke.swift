@@ -1,0 +1,6 @@
+import XCTest
+@testable import Models
+
+final class ModelsTestsSmoke: XCTestCase {
+    func testModuleLinks() { XCTAssertEqual(String(describing: ModelsModule.self), "ModelsModule") }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import Tensors
+
+final class TensorsTestsSmoke: XCTestCase {
+    func testModuleLinks() { XCTAssertEqual(String(describing: TensorsModule.self), "TensorsModule") }
+}
