@@ -1,2 +1,0 @@
-/// Layers: the Module protocol, layers, recurrent cells, attention, losses and optimizers.
-public enum LayersModule {}
