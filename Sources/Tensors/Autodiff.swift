@@ -35,8 +35,9 @@ extension Tensor {
     }
 
     /// Builds an op's result and, when gradients are wanted, records how to push its gradient back.
-    /// `pushGradient` receives the result's gradient `[shape]` and accumulates into the inputs.
-    static func record(_ result: Tensor, inputs: [Tensor], pushGradient: @escaping (Tensor) -> Void) -> Tensor {
+    /// `pushGradient` receives the result's gradient `[shape]` and accumulates into the inputs
+    /// (with `accumulateGrad`). Public so that other modules can define fused ops with their backward.
+    public static func record(_ result: Tensor, inputs: [Tensor], pushGradient: @escaping (Tensor) -> Void) -> Tensor {
         if needsTape(inputs) {
             result.requiresGrad = true
             result.tapeNode = TapeNode(inputs: inputs, pushGradient: pushGradient)
@@ -45,7 +46,7 @@ extension Tensor {
     }
 
     /// Adds `gradient` (same shape) into this tensor's `grad`, if it requires grad.
-    func accumulateGrad(_ gradient: [Float]) {
+    public func accumulateGrad(_ gradient: [Float]) {
         guard requiresGrad else { return }
         precondition(gradient.count == data.count, "accumulateGrad: \(gradient.count) values for shape \(shape)")
         if let existing = grad {
@@ -59,8 +60,9 @@ extension Tensor {
         }
     }
 
-    /// Adds a gradient through a pointer-writing closure without allocating when `grad` exists.
-    func accumulateGrad(_ write: (UnsafeMutableBufferPointer<Float>) -> Void) {
+    /// Adds a gradient through a pointer-writing closure (it must `+=` into the buffer, which has
+    /// this tensor's shape) without allocating when `grad` exists.
+    public func accumulateGrad(_ write: (UnsafeMutableBufferPointer<Float>) -> Void) {
         guard requiresGrad else { return }
         if grad == nil { grad = Tensor.zeros(shape) }
         grad!.data.withUnsafeMutableBufferPointer { write($0) }
