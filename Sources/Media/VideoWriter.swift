@@ -41,8 +41,10 @@ public final class VideoWriter {
     private let scaler = Scaler(flags: Int32(SWS_BICUBIC) | Int32(SWS_ACCURATE_RND))
     private var done = false
 
-    /// Creates the encoder and the temporary output file.
-    public init(url: URL, width: Int, height: Int, fps: Double, quality: VideoQuality = .standard) throws {
+    /// Creates the encoder and the temporary output file. `threads` > 1 encodes faster, but x264's
+    /// output then varies from run to run; the default of 1 gives byte-identical files for identical frames.
+    public init(url: URL, width: Int, height: Int, fps: Double, quality: VideoQuality = .standard,
+                threads: Int = 1) throws {
         MediaLog.configure()
         let path = url.path
         guard MediaLimits.accepts(width: width, height: height) else {
@@ -106,7 +108,7 @@ public final class VideoWriter {
         c.pointee.time_base = AVRational(num: rate.den, den: rate.num)
         c.pointee.framerate = rate
         c.pointee.gop_size = 12
-        c.pointee.thread_count = 2
+        c.pointee.thread_count = Int32(max(1, min(threads, 16)))
         if pixFmt != AV_PIX_FMT_BGR0 {
             c.pointee.color_range = AVCOL_RANGE_MPEG
             c.pointee.colorspace = AVCOL_SPC_BT470BG
