@@ -14,8 +14,35 @@ final class Scaler {
         self.flags = flags
     }
 
+    /// Padded staging buffer: swscale's SIMD paths may write a little past the end of each row
+    /// (and of the picture), so conversions land here first and rows are copied out.
+    private var staging: UnsafeMutableRawPointer?
+    private var stagingBytes = 0
+
     deinit {
         sws_freeContext(context)
+        staging?.deallocate()
+    }
+
+    /// Runs `ctx` on `frame`, writing packed pixels (`rowBytes` per row, `rows` rows) to `dst` with `stride`.
+    /// Returns the number of rows swscale produced (<= 0 on failure).
+    func scale(_ ctx: OpaquePointer, frame: UnsafePointer<AVFrame>, rowBytes: Int, rows: Int,
+               into dst: UnsafeMutablePointer<UInt8>, stride: Int) -> Int32 {
+        let paddedStride = (rowBytes + 63) & ~63
+        let need = paddedStride * (rows + 4) + 1024
+        if need > stagingBytes {
+            staging?.deallocate()
+            staging = UnsafeMutableRawPointer.allocate(byteCount: need, alignment: 64)
+            stagingBytes = need
+        }
+        let base = staging!.assumingMemoryBound(to: UInt8.self)
+        let produced = vg_sws_scale_frame(ctx, frame, base, Int32(paddedStride), nil, 0, nil, 0)
+        if produced > 0 {
+            for y in 0..<rows {
+                (dst + y * stride).update(from: base + y * paddedStride, count: rowBytes)
+            }
+        }
+        return produced
     }
 
     /// Returns a context for the conversion, reusing the cached one when nothing changed.

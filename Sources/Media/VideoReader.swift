@@ -63,6 +63,10 @@ public final class VideoReader {
         if isDir.boolValue {
             let seq = try ImageSequence.detect(in: url)
             sequence = seq
+            let first = seq.folder.appendingPathComponent(seq.firstName)
+            if let size = ImageHeader.size(of: first), !MediaLimits.accepts(width: size.width, height: size.height) {
+                throw MediaError.invalidSize(path: path, width: size.width, height: size.height)
+            }
             var dict: OpaquePointer?
             av_dict_set(&dict, "pattern_type", "sequence", 0)
             av_dict_set(&dict, "start_number", String(seq.startNumber), 0)
@@ -70,6 +74,9 @@ public final class VideoReader {
             ret = avformat_open_input(&fmt, seq.fullPattern, av_find_input_format("image2"), &dict)
             av_dict_free(&dict)
         } else {
+            if let size = ImageHeader.size(of: url), !MediaLimits.accepts(width: size.width, height: size.height) {
+                throw MediaError.invalidSize(path: path, width: size.width, height: size.height)
+            }
             ret = avformat_open_input(&fmt, path, nil, nil)
         }
         guard ret >= 0, let fmt else {
@@ -87,7 +94,12 @@ public final class VideoReader {
                 throw MediaError.invalidSize(path: path, width: Int(par.width), height: Int(par.height))
             }
         }
-        ret = avformat_find_stream_info(fmt, nil)
+        // Stream probing decodes a few frames: cap the picture size its decoders may allocate.
+        let streamCount = Int(fmt.pointee.nb_streams)
+        var probeOptions = [OpaquePointer?](repeating: nil, count: max(1, streamCount))
+        for i in 0..<streamCount { av_dict_set(&probeOptions[i], "max_pixels", String(MediaLimits.maxPixels), 0) }
+        ret = probeOptions.withUnsafeMutableBufferPointer { avformat_find_stream_info(fmt, $0.baseAddress) }
+        for i in 0..<streamCount { av_dict_free(&probeOptions[i]) }
         guard ret >= 0 else { throw MediaError.unreadable(path: path, reason: avErrorString(ret)) }
 
         // Pick the best video stream that is not an attached picture (cover art).
@@ -126,6 +138,7 @@ public final class VideoReader {
         ctx.pointer.pointee.thread_count = Int32(options.threads)
         ctx.pointer.pointee.thread_type = vg_thread_frame_slice()
         ctx.pointer.pointee.pkt_timebase = stream.pointee.time_base
+        ctx.pointer.pointee.max_pixels = Int64(MediaLimits.maxPixels)
         if options.exportMotionVectors {
             ctx.pointer.pointee.flags2 |= vg_flag2_export_mvs()
         }
@@ -222,10 +235,14 @@ public final class VideoReader {
     }
 
     /// Decodes the next sampled frame as planar float RGB in 0...1 into `buffer`
-    /// (`[3, outputHeight, outputWidth]`, CHW, R first). Returns nil at the end.
-    public func nextFrame(intoCHW buffer: UnsafeMutablePointer<Float>) throws -> FrameInfo? {
-        guard let info = try decodeNextKept() else { return nil }
+    /// (`[3, outputHeight, outputWidth]`, CHW, R first; at least that many elements). Returns nil at the end.
+    /// (A buffer pointer, not a plain pointer, so that `&array` cannot silently bind here.)
+    public func nextFrame(intoCHW target: UnsafeMutableBufferPointer<Float>) throws -> FrameInfo? {
         let plane = outputWidth * outputHeight
+        guard target.count >= 3 * plane, let buffer = target.baseAddress else {
+            throw MediaError.invalidArgument("CHW buffer holds \(target.count) floats, needs 3x\(outputHeight)x\(outputWidth)")
+        }
+        guard let info = try decodeNextKept() else { return nil }
         if scratch.count != plane * 3 { scratch = [UInt8](repeating: 0, count: plane * 3) }
         let ow = outputWidth
         try scratch.withUnsafeMutableBufferPointer { buf in
@@ -246,7 +263,7 @@ public final class VideoReader {
     public func nextFrame(intoCHW buffer: inout [Float]) throws -> FrameInfo? {
         let n = 3 * outputWidth * outputHeight
         if buffer.count != n { buffer = [Float](repeating: 0, count: n) }
-        return try buffer.withUnsafeMutableBufferPointer { try nextFrame(intoCHW: $0.baseAddress!) }
+        return try buffer.withUnsafeMutableBufferPointer { try nextFrame(intoCHW: $0) }
     }
 
     /// Reads all remaining sampled frames, calling `body` for each.
@@ -396,7 +413,7 @@ public final class VideoReader {
             throw MediaError.decodeFailed(
                 path: path, reason: "no conversion from \(String(cString: vg_pix_fmt_name(srcFormat.rawValue))) to rgb24")
         }
-        let rows = vg_sws_scale_frame(ctx, f, dst, Int32(stride), nil, 0, nil, 0)
+        let rows = scaler.scale(ctx, frame: f, rowBytes: outputWidth * 3, rows: outputHeight, into: dst, stride: stride)
         if rows <= 0 { throw MediaError.decodeFailed(path: path, reason: "conversion failed: \(avErrorString(rows))") }
     }
 }
