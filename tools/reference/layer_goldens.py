@@ -39,8 +39,7 @@ def save(name, tensors):
 
 def module_case(name, module, inputs, forward, extra=None):
     """Runs forward(module, *inputs) -> dict of outputs, back-propagates random seeds, saves."""
-    params = {"param." + k: v.clone() for k, v in module.state_dict().items()
-              if not k.endswith("num_batches_tracked")}
+    params = {"param." + k: v.clone() for k, v in module.state_dict().items()}
     for x in inputs.values():
         x.requires_grad_(True)
     outputs = forward(module, **inputs)
@@ -93,7 +92,8 @@ def main():
         m.running_mean.copy_(rand(3)); m.running_var.copy_(torch.rand(3) + 0.5)
     module_case("batchnorm_train", m, {"x": rand(4, 3, 5, 5, scale=2) + 0.3}, lambda m, x: {"y": m(x)},
                 extra=lambda m: {"state.running_mean": m.running_mean.clone(),
-                                 "state.running_var": m.running_var.clone()})
+                                 "state.running_var": m.running_var.clone(),
+                                 "state.num_batches_tracked": m.num_batches_tracked.clone()})
     m = nn.BatchNorm2d(3); randomize(m)
     with torch.no_grad():
         m.running_mean.copy_(rand(3)); m.running_var.copy_(torch.rand(3) + 0.5)
