@@ -2,7 +2,7 @@ import Tensors
 
 /// Inverted dropout (Srivastava et al. 2014; PyTorch nn.Dropout): in training each element is zeroed
 /// with probability p and the survivors scaled by 1/(1-p); in evaluation it is the identity.
-/// The module owns its seeded generator so runs are reproducible.
+/// The module owns its seeded generator so runs are reproducible (op: `Tensor.dropout`).
 public final class Dropout: Module {
     public let p: Float
     public var generator: RandomGenerator
@@ -16,14 +16,6 @@ public final class Dropout: Module {
 
     /// x (any shape) -> same shape.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        guard isTraining, p > 0 else { return x }
-        let scale = 1 / (1 - p)
-        var mask = [Float](repeating: 0, count: x.count)
-        for i in 0..<mask.count where generator.nextUniform() >= p { mask[i] = scale }
-        var out = x.data
-        for i in 0..<out.count { out[i] *= mask[i] }
-        return Tensor.record(Tensor(out, shape: x.shape), inputs: [x]) { g in
-            x.accumulateGrad { dst in for i in 0..<dst.count { dst[i] += g.data[i] * mask[i] } }
-        }
+        x.dropout(p: p, training: isTraining, generator: &generator)
     }
 }
