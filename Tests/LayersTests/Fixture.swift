@@ -3,30 +3,15 @@ import XCTest
 import Tensors
 @testable import Layers
 
-/// A golden fixture written by tools/reference/layer_goldens.py (safetensors, F32 only).
+/// A golden fixture written by tools/reference/layer_goldens.py (safetensors, read with `SafeTensors`).
 /// Keys: `param.<name>`, `input.<name>`, `input.seed_<out>`, `output.<name>`, `grad.<name>`, `state.<name>`.
 struct Fixture {
     let tensors: [String: Tensor]
 
     init(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        guard let url = Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures") else {
-            throw XCTSkip("fixture \(name).safetensors missing; run tools/reference/layer_goldens.py")
-        }
-        let bytes = try Data(contentsOf: url)
-        let headerLength = bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
-        let header = try JSONSerialization.jsonObject(with: bytes.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
-        var tensors: [String: Tensor] = [:]
-        for (key, value) in header where key != "__metadata__" {
-            let entry = value as! [String: Any]
-            precondition(entry["dtype"] as? String == "F32", "fixture \(name): \(key) is not F32")
-            let shape = (entry["shape"] as! [NSNumber]).map(\.intValue)
-            let offsets = (entry["data_offsets"] as! [NSNumber]).map(\.intValue)
-            let start = 8 + headerLength + offsets[0], end = 8 + headerLength + offsets[1]
-            var values = [Float](repeating: 0, count: (end - start) / 4)
-            _ = values.withUnsafeMutableBytes { bytes.copyBytes(to: $0, from: start..<end) }
-            tensors[key] = Tensor(values, shape: shape)
-        }
-        self.tensors = tensors
+        let url = try XCTUnwrap(Bundle.module.url(forResource: name, withExtension: "safetensors", subdirectory: "Fixtures"),
+                                "fixture \(name).safetensors missing; run tools/reference/layer_goldens.py", file: file, line: line)
+        tensors = try SafeTensors.read(url).tensors()
     }
 
     subscript(_ key: String) -> Tensor {
