@@ -41,6 +41,44 @@ final class OptimizerTests: XCTestCase {
         assertClose(path, f["output.adamw"], atol: 1e-5, "adamw")
     }
 
+    /// The SIMD path (16 lanes) and the tail loop: the 6-element problem tiled 7 times (42 elements)
+    /// must follow PyTorch's trajectory in every copy.
+    func testAdamVectorisedPathMatchesPyTorch() throws {
+        let f = try Fixture("optimizers")
+        func tiled(_ t: Tensor) -> Tensor { Tensor(Array([[Float]](repeating: t.data, count: 7).joined()), shape: [42]) }
+        let a = tiled(f["input.a"]), c = tiled(f["input.c"])
+        for (name, config) in [("adam", Adam.Config(learningRate: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-6, weightDecay: 0.01)),
+                               ("adamw", .adamW(learningRate: 0.1, beta1: 0.8, beta2: 0.95, eps: 1e-6, weightDecay: 0.1))] {
+            let p = tiled(f["input.p0"]); p.requiresGrad = true
+            let optimizer = Adam([("p", p)], config)
+            let expected = f["output." + name]
+            for step in 0..<6 {
+                optimizer.zeroGrad()
+                ((a * (p - c) * (p - c)).sum() * 0.5 + (p * p * p).sum() * 0.1).backward()
+                optimizer.step()
+                for i in 0..<42 {
+                    XCTAssertEqual(p.data[i], expected.data[step * 6 + i % 6], accuracy: 1e-5, "\(name) step \(step) element \(i)")
+                }
+            }
+        }
+    }
+
+    /// Tensors above the threading threshold (split across workers) update like small ones.
+    func testAdamThreadedPathMatchesSmallTensor() {
+        let n = Adam.parallelThreshold + 37
+        let values = (0..<n).map { Float($0 % 11) * 0.1 - 0.5 }, grads = (0..<n).map { Float($0 % 7) * 0.2 - 0.6 }
+        let big = Tensor(values, shape: [n]), small = Tensor(Array(values[0..<77]), shape: [77])
+        let optimizer = Adam([("big", big), ("small", small)], .adamW(learningRate: 0.1))
+        for _ in 0..<3 {
+            big.grad = Tensor(grads, shape: [n]); small.grad = Tensor(Array(grads[0..<77]), shape: [77])
+            optimizer.step()
+        }
+        // Values and gradients repeat with period 77 = lcm(11, 7), so element i must equal small[i % 77].
+        XCTAssertNotEqual(big.data[0], values[0])
+        for i in stride(from: 0, to: n, by: 331) { XCTAssertEqual(big.data[i], small.data[i % 77], "element \(i)") }
+        XCTAssertEqual(big.data[n - 1], small.data[(n - 1) % 77])
+    }
+
     /// Three steps, save, three more on a fresh optimizer loaded from the state, equals six steps.
     func testStateRoundTripResumesExactly() throws {
         for kind in ["sgd", "adam"] {
