@@ -8,9 +8,17 @@ extension Loss {
     /// l_n = -(1 - e) lp[n, t_n] - (e / C) sum_c lp[n, c]. Targets equal to `ignoreIndex` contribute
     /// nothing; `.mean` divides by the number of non-ignored targets.
     /// Gradient: dl/dx[n, c] = softmax(x)[n, c] - (1 - e) [c == t_n] - e / C.
-    /// - Parameters: logits `[N, C]`, targets `N` class indices.
+    /// - Parameters: logits `[N, C]` with `N` class indices, or `[N, C, d1, ...]` (per-pixel classes,
+    ///   as PyTorch) with `N * d1 * ...` targets in row-major `[N, d1, ...]` order; `.none` then returns `[N, d1, ...]`.
     public static func crossEntropy(_ logits: Tensor, targets: [Int], labelSmoothing: Float = 0,
                                     ignoreIndex: Int = -100, reduction: Reduction = .mean) -> Tensor {
+        if logits.rank > 2 {
+            let classes = logits.shape[1]
+            let rows = logits.permuted([0] + Array(2..<logits.rank) + [1]).reshaped([-1, classes])   // [N*d1*..., C]
+            let loss = crossEntropy(rows, targets: targets, labelSmoothing: labelSmoothing, ignoreIndex: ignoreIndex,
+                                    reduction: reduction)
+            return reduction == .none ? loss.reshaped([logits.shape[0]] + Array(logits.shape.dropFirst(2))) : loss
+        }
         precondition(logits.rank == 2 && logits.shape[0] == targets.count,
                      "crossEntropy: logits \(logits.shape) do not match \(targets.count) targets")
         let rows = logits.shape[0], classes = logits.shape[1]

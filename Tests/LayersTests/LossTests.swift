@@ -25,6 +25,10 @@ final class LossTests: XCTestCase {
         try check("loss_ce") { x, t, _ in Loss.crossEntropy(x, targets: t.data.map { Int($0) }, labelSmoothing: 0.1) }
     }
 
+    func testCrossEntropyPerPixel() throws {
+        try check("loss_ce_spatial") { x, t, _ in Loss.crossEntropy(x, targets: t.data.map { Int($0) }, labelSmoothing: 0.05) }
+    }
+
     func testL1() throws { try check("loss_l1") { x, t, _ in Loss.l1(x, t) } }
     func testMSE() throws { try check("loss_mse") { x, t, _ in Loss.mse(x, t) } }
     func testDice() throws { try check("loss_dice") { x, t, _ in Loss.dice(x, t, eps: 1) } }

@@ -140,6 +140,10 @@ def main():
     y = F.cross_entropy(x, t, label_smoothing=0.1, ignore_index=-100); y.backward()
     save("loss_ce", {"input.x": x, "input.t": t.float(), "output.y": y.reshape(1), "grad.x": x.grad})
 
+    x = rand(2, 3, 2, 2, scale=3).requires_grad_(True); t = torch.randint(0, 3, (2, 2, 2))
+    y = F.cross_entropy(x, t, label_smoothing=0.05); y.backward()
+    save("loss_ce_spatial", {"input.x": x, "input.t": t.float(), "output.y": y.reshape(1), "grad.x": x.grad})
+
     x = rand(3, 4).requires_grad_(True); t = rand(3, 4)
     y = F.l1_loss(x, t); y.backward()
     save("loss_l1", {"input.x": x, "input.t": t, "output.y": y.reshape(1), "grad.x": x.grad})
