@@ -85,5 +85,134 @@ def main():
             json.dump(doc, f, separators=(",", ":"))
 
 
+def mlp(i, h, o):
+    return torch.nn.Sequential(torch.nn.Linear(i, h), torch.nn.ReLU(), torch.nn.Linear(h, o))
+
+
+def grid_neighbours(sizes):
+    """Cells of n x n grids (row-major, scales in order); neighbours overlap or share an edge."""
+    cells = [(s, n, r, c) for s, n in enumerate(sizes) for r in range(n) for c in range(n)]
+    k = len(cells)
+    a = torch.zeros(k, k)
+    for i, (_, n, r, c) in enumerate(cells):
+        for j, (_, m, q, d) in enumerate(cells):
+            if i == j:
+                continue
+            ox = min((c + 1) * m, (d + 1) * n) - max(c * m, d * n)
+            oy = min((r + 1) * m, (q + 1) * n) - max(r * m, q * n)
+            a[i, j] = float(ox >= 0 and oy >= 0 and (ox > 0 or oy > 0))
+    return a
+
+
+class RSTGSpace(torch.nn.Module):
+    def __init__(self, c, h, k):
+        super().__init__()
+        self.send = mlp(2 * c, h, c)
+        self.query = torch.nn.Linear(c, c)
+        self.key = torch.nn.Linear(c, c)
+        self.update = mlp(2 * c, h, c)
+        self.norm = torch.nn.LayerNorm(c)
+        self.adjacency_bias = torch.nn.Parameter(torch.tensor([0.7]))
+        self.position = torch.nn.Parameter(torch.randn(k, c) * 0.1)
+
+    def forward(self, x, adj, t):
+        k, c = adj.shape[0], x.shape[1]
+        x3 = x.view(t, k, c)
+        h = x3 + self.position
+        hi = h.unsqueeze(2).expand(t, k, k, c)   # [T, i, j, C]
+        hj = h.unsqueeze(1).expand(t, k, k, c)
+        m = self.send(torch.cat([hi, hj], -1))   # [T, i, j, C]
+        scores = self.query(h) @ self.key(h).transpose(1, 2) / c ** 0.5 + self.adjacency_bias * adj
+        alpha = scores.softmax(-1)               # over j
+        a = (alpha.unsqueeze(-1) * m).sum(2)     # [T, K, C]
+        return self.norm(self.update(torch.cat([x3, a], -1))).reshape(t * k, c)
+
+
+class EdgeNode(torch.nn.Module):
+    def __init__(self, c, d, h, o):
+        super().__init__()
+        self.edge = torch.nn.Module()
+        self.edge.mlp = mlp(2 * c + d, h, d)
+        self.nodeupd = torch.nn.Module()
+        self.nodeupd.past = mlp(c + d, h, h)
+        self.nodeupd.future = mlp(c + d, h, h)
+        self.nodeupd.node = mlp(2 * h, h, o)
+
+    def forward(self, x, ef, src, dst, times):
+        h = self.edge.mlp(torch.cat([x[src], ef, x[dst]], 1))
+        out = []
+        for keep, net in ((times[src] < times[dst], self.nodeupd.past), (times[src] > times[dst], self.nodeupd.future)):
+            s, d, he = src[keep], dst[keep], h[keep]
+            m = net(torch.cat([x[d], he], 1))
+            out.append(torch.zeros(x.shape[0], m.shape[1]).index_add_(0, d, m))
+        return self.nodeupd.node(torch.cat(out, 1))
+
+
+def generic(name, module, inputs, call, extra):
+    """Like run() for several inputs: inputs is a dict name -> tensor; grads of all are stored."""
+    for v in inputs.values():
+        v.requires_grad_(True)
+    out = call(module, **inputs)
+    gen = torch.Generator().manual_seed(98)
+    seed = torch.rand(out.shape, generator=gen) * 2 - 1
+    (out * seed).sum().backward()
+    first = next(iter(inputs))
+    doc = {
+        "x": flat(inputs[first]), "grad_x": flat(inputs[first].grad),
+        "state": {k: flat(v) for k, v in module.state_dict().items()},
+        "output": flat(out), "seed": flat(seed),
+        "grads": {k: flat(p.grad) for k, p in module.named_parameters()},
+        "extra": {**{k: flat(v) for k, v in inputs.items() if k != first},
+                  **{"grad_" + k: flat(v.grad) for k, v in inputs.items() if k != first},
+                  **{k: flat(v) for k, v in extra.items()}},
+    }
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(doc, f, separators=(",", ":"))
+    print("wrote", name, tuple(out.shape))
+
+
+def more():
+    gen = torch.Generator().manual_seed(5)
+    torch.manual_seed(5)
+    # RSTG space step: grids 2x2 + 1x1 (K = 5), T = 2, C = 4.
+    t, c = 2, 4
+    adj = grid_neighbours([2, 1])
+    space = RSTGSpace(c, 6, adj.shape[0])
+    with torch.no_grad():
+        space.norm.weight.copy_(torch.rand(c, generator=gen) + 0.5)
+        space.norm.bias.copy_(torch.randn(c, generator=gen) * 0.1)
+    generic("rstg_space", space, {"x": torch.randn(t * 5, c, generator=gen)},
+            lambda m, x: m(x, adj, t), {})
+    # RSTG time step: LSTMCell over T = 3 frames of K = 4 nodes.
+    cell = torch.nn.Module()
+    cell.cell = torch.nn.LSTMCell(c, 3)
+
+    def lstm(m, x):
+        h = torch.zeros(4, 3)
+        cs = torch.zeros(4, 3)
+        outs = []
+        for f in range(3):
+            h, cs = m.cell(x[f * 4:(f + 1) * 4], (h, cs))
+            outs.append(h)
+        return torch.cat(outs)
+    generic("rstg_time", cell, {"x": torch.randn(12, c, generator=gen)}, lstm, {})
+    # Edge -> node (Brasó & Leal-Taixé) on 6 nodes over 3 frames, 12 edges.
+    n, e = 6, 12
+    src = torch.randint(0, n, (e,), generator=gen)
+    dst = torch.randint(0, n, (e,), generator=gen)
+    times = torch.tensor([0, 1, 2, 0, 1, 2])
+    en = EdgeNode(3, 2, 5, 4)
+    generic("edge_node", en, {"x": torch.randn(n, 3, generator=gen), "edge_features": torch.randn(e, 2, generator=gen)},
+            lambda m, x, edge_features: m(x, edge_features, src, dst, times),
+            {"edge_index": torch.stack([src, dst]).float(), "times": times.float()})
+    # Similarity graph (Wang & Gupta).
+    sim = torch.nn.Module()
+    sim.phi = torch.nn.Linear(3, 2)
+    sim.phi_prime = torch.nn.Linear(3, 2)
+    generic("similarity", sim, {"x": torch.randn(5, 3, generator=gen)},
+            lambda m, x: (m.phi(x) @ m.phi_prime(x).T).softmax(1), {})
+
+
 if __name__ == "__main__":
+    more()
     sys.exit(main())
