@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
-        .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Layers", "Tensors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Layers", "Tensors", "Media"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Media"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Layers", "Graphs"]),
