@@ -13,23 +13,10 @@ extension DAVISMetrics {
     public static func boundaryPrecisionRecall(
         prediction: GrayImage, groundTruth: GrayImage, boundThreshold: Double = defaultBoundThreshold
     ) -> (precision: Double, recall: Double) {
-        precondition(prediction.width == groundTruth.width && prediction.height == groundTruth.height,
-                     "boundaryMeasure: prediction \(prediction.width)x\(prediction.height) vs ground truth \(groundTruth.width)x\(groundTruth.height)")
+        checkSameSize(prediction, groundTruth, "boundaryMeasure")
         let w = prediction.width, h = prediction.height
-        let disk = DiskTolerance(radius: DiskTolerance.radius(width: w, height: h, boundThreshold: boundThreshold))
-        let fg = boundaryMap(prediction.pixels, width: w, height: h)
-        let gt = boundaryMap(groundTruth.pixels, width: w, height: h)
-        let nFg = countNonzero(fg)
-        let nGt = countNonzero(gt)
-        switch (nFg, nGt) {
-        case (0, 0): return (1, 1)
-        case (0, _): return (1, 0)
-        case (_, 0): return (0, 1)
-        default:
-            let fgMatch = BoundaryCoverage(boundary: gt, width: w, height: h, disk: disk).coveredCount(of: fg)
-            let gtMatch = BoundaryCoverage(boundary: fg, width: w, height: h, disk: disk).coveredCount(of: gt)
-            return (Double(fgMatch) / Double(nFg), Double(gtMatch) / Double(nGt))
-        }
+        return boundaryPrecisionRecall(binaryPrediction: binarize(prediction), binaryGroundTruth: binarize(groundTruth),
+                                       width: w, height: h, boundThreshold: boundThreshold)
     }
 
     /// Boundary measure F = 2PR / (P + R), 0 when P + R = 0 (official `db_eval_boundary` on one frame).
@@ -37,7 +24,54 @@ extension DAVISMetrics {
         prediction: GrayImage, groundTruth: GrayImage, boundThreshold: Double = defaultBoundThreshold
     ) -> Double {
         let (p, r) = boundaryPrecisionRecall(prediction: prediction, groundTruth: groundTruth, boundThreshold: boundThreshold)
-        return p + r == 0 ? 0 : 2 * p * r / (p + r)
+        return fMeasure(precision: p, recall: r)
+    }
+
+    /// F = 2PR / (P + R), 0 when P + R = 0.
+    static func fMeasure(precision p: Double, recall r: Double) -> Double {
+        p + r == 0 ? 0 : 2 * p * r / (p + r)
+    }
+
+    /// Precision and recall on 0/1 masks (`[height * width]`).
+    static func boundaryPrecisionRecall(binaryPrediction: [UInt8], binaryGroundTruth: [UInt8], width w: Int, height h: Int,
+                                        boundThreshold: Double) -> (precision: Double, recall: Double) {
+        let disk = DiskTolerance(radius: DiskTolerance.radius(width: w, height: h, boundThreshold: boundThreshold))
+        let fg = boundaryMap(binary: binaryPrediction, width: w, height: h)
+        let gt = boundaryMap(binary: binaryGroundTruth, width: w, height: h)
+        let fgRows = rowCounts(fg, width: w, height: h)
+        let gtRows = rowCounts(gt, width: w, height: h)
+        let nFg = fgRows.reduce(0, +)
+        let nGt = gtRows.reduce(0, +)
+        switch (nFg, nGt) {
+        case (0, 0): return (1, 1)
+        case (0, _): return (1, 0)
+        case (_, 0): return (0, 1)
+        default:
+            return fg.withUnsafeBufferPointer { f in
+                gt.withUnsafeBufferPointer { g in
+                    let fgMatch = BoundaryCoverage.coveredCount(a: f.baseAddress!, aRowCounts: fgRows, b: g.baseAddress!, bRowCounts: gtRows,
+                                                                width: w, height: h, disk: disk)
+                    let gtMatch = BoundaryCoverage.coveredCount(a: g.baseAddress!, aRowCounts: gtRows, b: f.baseAddress!, bRowCounts: fgRows,
+                                                                width: w, height: h, disk: disk)
+                    return (Double(fgMatch) / Double(nFg), Double(gtMatch) / Double(nGt))
+                }
+            }
+        }
+    }
+
+    /// Ones per row of a 0/1 buffer.
+    static func rowCounts(_ a: [UInt8], width: Int, height: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: height)
+        a.withUnsafeBufferPointer { buf in
+            guard let p = buf.baseAddress else { return }
+            for y in 0..<height {
+                let row = p + y * width
+                var s = 0
+                for x in 0..<width { s &+= Int(row[x]) }
+                counts[y] = s
+            }
+        }
+        return counts
     }
 
     /// Counts the nonzero bytes of a buffer.
@@ -45,5 +79,11 @@ extension DAVISMetrics {
         var n = 0
         a.withUnsafeBufferPointer { for v in $0 { n &+= v != 0 ? 1 : 0 } }
         return n
+    }
+
+    /// Precondition that two masks have the same size.
+    static func checkSameSize(_ a: GrayImage, _ b: GrayImage, _ op: String) {
+        precondition(a.width == b.width && a.height == b.height,
+                     "\(op): prediction \(a.width)x\(a.height) vs ground truth \(b.width)x\(b.height)")
     }
 }

@@ -12,35 +12,52 @@ extension DAVISMetrics {
     /// - Returns: `[height * width]` with 1 on boundary pixels, 0 elsewhere.
     public static func boundaryMap(_ mask: [UInt8], width: Int, height: Int) -> [UInt8] {
         precondition(mask.count == width * height, "boundaryMap: \(mask.count) pixels for \(width)x\(height)")
-        var map = [UInt8](repeating: 0, count: width * height)
-        guard width > 0, height > 0 else { return map }
-        mask.withUnsafeBufferPointer { m in
-            map.withUnsafeMutableBufferPointer { b in
-                @inline(__always) func on(_ i: Int) -> Bool { m[i] != 0 }
-                for y in 0..<(height - 1) {
-                    let row = y * width
-                    let below = row + width
-                    for x in 0..<(width - 1) {
-                        let c = on(row + x)
-                        let differs = c != on(row + x + 1) || c != on(below + x) || c != on(below + x + 1)
-                        b[row + x] = differs ? 1 : 0
-                    }
-                    // Last column: only the pixel below.
-                    b[row + width - 1] = on(row + width - 1) != on(below + width - 1) ? 1 : 0
-                }
-                // Last row: only the pixel to the right; the corner stays 0.
-                let last = (height - 1) * width
-                for x in 0..<(width - 1) {
-                    b[last + x] = on(last + x) != on(last + x + 1) ? 1 : 0
-                }
-            }
-        }
-        return map
+        return boundaryMap(binary: binarize(mask), width: width, height: height)
     }
 
     /// The boundary map of a `GrayImage` mask (see `boundaryMap(_:width:height:)`).
     public static func boundaryMap(_ mask: GrayImage) -> GrayImage {
         let map = boundaryMap(mask.pixels, width: mask.width, height: mask.height)
         return GrayImage(width: mask.width, height: mask.height, pixels: map)
+    }
+
+    /// The boundary map of a 0/1 mask, with byte-wise XOR/OR passes (vectorisable).
+    static func boundaryMap(binary mask: [UInt8], width: Int, height: Int) -> [UInt8] {
+        precondition(mask.count == width * height, "boundaryMap: \(mask.count) pixels for \(width)x\(height)")
+        var map = [UInt8](repeating: 0, count: width * height)
+        guard width > 0, height > 0 else { return map }
+        mask.withUnsafeBufferPointer { mb in
+            map.withUnsafeMutableBufferPointer { bb in
+                let m = mb.baseAddress!, b = bb.baseAddress!
+                for y in 0..<(height - 1) {
+                    let c = m + y * width, d = c + width, o = b + y * width
+                    var x = 0
+                    while x < width - 1 {
+                        let v = c[x]
+                        o[x] = (v ^ c[x + 1]) | (v ^ d[x]) | (v ^ d[x + 1])
+                        x += 1
+                    }
+                    o[width - 1] = c[width - 1] ^ d[width - 1]  // last column: only the pixel below
+                }
+                let c = m + (height - 1) * width, o = b + (height - 1) * width
+                var x = 0
+                while x < width - 1 {  // last row: only the pixel to the right; the corner stays 0
+                    o[x] = c[x] ^ c[x + 1]
+                    x += 1
+                }
+            }
+        }
+        return map
+    }
+
+    /// 0/1 copy of a mask (`[UInt8]`, nonzero -> 1).
+    static func binarize(_ pixels: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<src.count { dst[i] = min(src[i], 1) }
+            }
+        }
+        return out
     }
 }

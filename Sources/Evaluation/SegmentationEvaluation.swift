@@ -151,10 +151,8 @@ public enum SegmentationEvaluation {
             pred = GrayImage(width: gt.width, height: gt.height)
             missing = true
         }
-        return FrameScore(name: name,
-                          j: DAVISMetrics.regionSimilarity(prediction: pred, groundTruth: gt),
-                          f: DAVISMetrics.boundaryMeasure(prediction: pred, groundTruth: gt, boundThreshold: boundThreshold),
-                          predictionMissing: missing)
+        let (j, f) = DAVISMetrics.frameMeasures(prediction: pred, groundTruth: gt, boundThreshold: boundThreshold)
+        return FrameScore(name: name, j: j, f: f, predictionMissing: missing)
     }
 }
 
