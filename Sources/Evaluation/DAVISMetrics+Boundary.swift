@@ -14,9 +14,9 @@ extension DAVISMetrics {
         prediction: GrayImage, groundTruth: GrayImage, boundThreshold: Double = defaultBoundThreshold
     ) -> (precision: Double, recall: Double) {
         checkSameSize(prediction, groundTruth, "boundaryMeasure")
-        let w = prediction.width, h = prediction.height
-        return boundaryPrecisionRecall(binaryPrediction: binarize(prediction), binaryGroundTruth: binarize(groundTruth),
-                                       width: w, height: h, boundThreshold: boundThreshold)
+        let ws = MeasureWorkspace()
+        ws.load(prediction: prediction, groundTruth: groundTruth)
+        return boundaryPrecisionRecall(workspace: ws, width: prediction.width, height: prediction.height, boundThreshold: boundThreshold)
     }
 
     /// Boundary measure F = 2PR / (P + R), 0 when P + R = 0 (official `db_eval_boundary` on one frame).
@@ -32,14 +32,14 @@ extension DAVISMetrics {
         p + r == 0 ? 0 : 2 * p * r / (p + r)
     }
 
-    /// Precision and recall on 0/1 masks (`[height * width]`).
-    static func boundaryPrecisionRecall(binaryPrediction: [UInt8], binaryGroundTruth: [UInt8], width w: Int, height h: Int,
+    /// Precision and recall on 0/1 masks held in `workspace.prediction` / `workspace.groundTruth`.
+    static func boundaryPrecisionRecall(workspace ws: MeasureWorkspace, width w: Int, height h: Int,
                                         boundThreshold: Double) -> (precision: Double, recall: Double) {
         let disk = DiskTolerance(radius: DiskTolerance.radius(width: w, height: h, boundThreshold: boundThreshold))
-        let fg = boundaryMap(binary: binaryPrediction, width: w, height: h)
-        let gt = boundaryMap(binary: binaryGroundTruth, width: w, height: h)
-        let fgRows = rowCounts(fg, width: w, height: h)
-        let gtRows = rowCounts(gt, width: w, height: h)
+        boundaryMap(binary: ws.prediction, width: w, height: h, into: ws.predictionBoundary)
+        boundaryMap(binary: ws.groundTruth, width: w, height: h, into: ws.groundTruthBoundary)
+        let fgRows = rowCounts(ws.predictionBoundary, width: w, height: h)
+        let gtRows = rowCounts(ws.groundTruthBoundary, width: w, height: h)
         let nFg = fgRows.reduce(0, +)
         let nGt = gtRows.reduce(0, +)
         switch (nFg, nGt) {
@@ -47,29 +47,22 @@ extension DAVISMetrics {
         case (0, _): return (1, 0)
         case (_, 0): return (0, 1)
         default:
-            return fg.withUnsafeBufferPointer { f in
-                gt.withUnsafeBufferPointer { g in
-                    let fgMatch = BoundaryCoverage.coveredCount(a: f.baseAddress!, aRowCounts: fgRows, b: g.baseAddress!, bRowCounts: gtRows,
-                                                                width: w, height: h, disk: disk)
-                    let gtMatch = BoundaryCoverage.coveredCount(a: g.baseAddress!, aRowCounts: gtRows, b: f.baseAddress!, bRowCounts: fgRows,
-                                                                width: w, height: h, disk: disk)
-                    return (Double(fgMatch) / Double(nFg), Double(gtMatch) / Double(nGt))
-                }
-            }
+            let fgMatch = BoundaryCoverage.coveredCount(a: ws.predictionBoundary, aRowCounts: fgRows, b: ws.groundTruthBoundary,
+                                                        bRowCounts: gtRows, width: w, height: h, disk: disk, workspace: ws)
+            let gtMatch = BoundaryCoverage.coveredCount(a: ws.groundTruthBoundary, aRowCounts: gtRows, b: ws.predictionBoundary,
+                                                        bRowCounts: fgRows, width: w, height: h, disk: disk, workspace: ws)
+            return (Double(fgMatch) / Double(nFg), Double(gtMatch) / Double(nGt))
         }
     }
 
-    /// Ones per row of a 0/1 buffer.
-    static func rowCounts(_ a: [UInt8], width: Int, height: Int) -> [Int] {
+    /// Ones per row of a 0/1 buffer (`[height * width]`).
+    static func rowCounts(_ p: UnsafePointer<UInt8>, width: Int, height: Int) -> [Int] {
         var counts = [Int](repeating: 0, count: height)
-        a.withUnsafeBufferPointer { buf in
-            guard let p = buf.baseAddress else { return }
-            for y in 0..<height {
-                let row = p + y * width
-                var s = 0
-                for x in 0..<width { s &+= Int(row[x]) }
-                counts[y] = s
-            }
+        for y in 0..<height {
+            let row = p + y * width
+            var s = 0
+            for x in 0..<width { s &+= Int(row[x]) }
+            counts[y] = s
         }
         return counts
     }

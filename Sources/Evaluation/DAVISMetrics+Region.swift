@@ -7,30 +7,27 @@ extension DAVISMetrics {
     /// - Precondition: both masks have the same size.
     public static func regionSimilarity(prediction: GrayImage, groundTruth: GrayImage) -> Double {
         checkSameSize(prediction, groundTruth, "regionSimilarity")
-        return regionSimilarity(binaryPrediction: binarize(prediction), binaryGroundTruth: binarize(groundTruth))
+        let ws = MeasureWorkspace()
+        ws.load(prediction: prediction, groundTruth: groundTruth)
+        return regionSimilarity(ws.prediction, ws.groundTruth, count: prediction.pixels.count)
     }
 
-    /// J on 0/1 buffers of equal length.
-    static func regionSimilarity(binaryPrediction p: [UInt8], binaryGroundTruth g: [UInt8]) -> Double {
+    /// J on two 0/1 buffers of `count` bytes.
+    static func regionSimilarity(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Double {
         var intersection = 0
         var union = 0
-        p.withUnsafeBufferPointer { pb in
-            g.withUnsafeBufferPointer { gb in
-                guard let a = pb.baseAddress, let b = gb.baseAddress else { return }
-                // Blocks of at most 255 pixels so that the byte sums cannot overflow.
-                var start = 0
-                while start < pb.count {
-                    let end = min(pb.count, start + 255)
-                    var i8: UInt8 = 0, u8: UInt8 = 0
-                    for i in start..<end {
-                        i8 &+= a[i] & b[i]
-                        u8 &+= a[i] | b[i]
-                    }
-                    intersection += Int(i8)
-                    union += Int(u8)
-                    start = end
-                }
+        // Blocks of at most 255 pixels so that the byte sums cannot overflow.
+        var start = 0
+        while start < count {
+            let end = min(count, start + 255)
+            var i8: UInt8 = 0, u8: UInt8 = 0
+            for i in start..<end {
+                i8 &+= a[i] & b[i]
+                u8 &+= a[i] | b[i]
             }
+            intersection += Int(i8)
+            union += Int(u8)
+            start = end
         }
         return union == 0 ? 1 : Double(intersection) / Double(union)
     }

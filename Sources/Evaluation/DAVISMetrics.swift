@@ -20,11 +20,17 @@ public enum DAVISMetrics {
     /// - Precondition: both masks have the same size.
     public static func frameMeasures(prediction: GrayImage, groundTruth: GrayImage,
                                      boundThreshold: Double = defaultBoundThreshold) -> (j: Double, f: Double) {
+        frameMeasures(prediction: prediction, groundTruth: groundTruth, boundThreshold: boundThreshold, workspace: MeasureWorkspace())
+    }
+
+    /// `frameMeasures` with caller-owned scratch buffers (one workspace per thread).
+    static func frameMeasures(prediction: GrayImage, groundTruth: GrayImage, boundThreshold: Double,
+                              workspace ws: MeasureWorkspace) -> (j: Double, f: Double) {
         checkSameSize(prediction, groundTruth, "frameMeasures")
-        let p = binarize(prediction), g = binarize(groundTruth)
-        let j = regionSimilarity(binaryPrediction: p, binaryGroundTruth: g)
-        let (pr, rc) = boundaryPrecisionRecall(binaryPrediction: p, binaryGroundTruth: g, width: prediction.width,
-                                               height: prediction.height, boundThreshold: boundThreshold)
-        return (j, fMeasure(precision: pr, recall: rc))
+        ws.load(prediction: prediction, groundTruth: groundTruth)
+        let j = regionSimilarity(ws.prediction, ws.groundTruth, count: prediction.pixels.count)
+        let (p, r) = boundaryPrecisionRecall(workspace: ws, width: prediction.width, height: prediction.height,
+                                             boundThreshold: boundThreshold)
+        return (j, fMeasure(precision: p, recall: r))
     }
 }

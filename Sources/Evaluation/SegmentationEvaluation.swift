@@ -98,11 +98,12 @@ public enum SegmentationEvaluation {
             errors.withUnsafeMutableBufferPointer { errorBuf in
                 let s = scoreBuf, e = errorBuf
                 DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    let workspace = MeasureWorkspace()
                     var i = t
                     while i < jobs.count {
                         do {
                             s[i] = try scoreFrame(prediction: jobs[i].pred, groundTruth: jobs[i].gt, name: jobs[i].name,
-                                                  boundThreshold: options.boundThreshold)
+                                                  boundThreshold: options.boundThreshold, workspace: workspace)
                         } catch {
                             e[i] = error
                         }
@@ -133,6 +134,13 @@ public enum SegmentationEvaluation {
     /// Scores one frame: reads both masks (a missing prediction is empty) and computes J and F.
     public static func scoreFrame(prediction: URL, groundTruth: URL, name: String,
                                   boundThreshold: Double = DAVISMetrics.defaultBoundThreshold) throws -> FrameScore {
+        try scoreFrame(prediction: prediction, groundTruth: groundTruth, name: name, boundThreshold: boundThreshold,
+                       workspace: MeasureWorkspace())
+    }
+
+    /// `scoreFrame` with a caller-owned workspace (one per thread).
+    static func scoreFrame(prediction: URL, groundTruth: URL, name: String, boundThreshold: Double,
+                           workspace: MeasureWorkspace) throws -> FrameScore {
         let gt: GrayImage
         do { gt = try PNGCodec.readGray(groundTruth) } catch {
             throw EvaluationError.unreadable(groundTruth.path, error.localizedDescription)
@@ -151,7 +159,8 @@ public enum SegmentationEvaluation {
             pred = GrayImage(width: gt.width, height: gt.height)
             missing = true
         }
-        let (j, f) = DAVISMetrics.frameMeasures(prediction: pred, groundTruth: gt, boundThreshold: boundThreshold)
+        let (j, f) = DAVISMetrics.frameMeasures(prediction: pred, groundTruth: gt, boundThreshold: boundThreshold,
+                                                workspace: workspace)
         return FrameScore(name: name, j: j, f: f, predictionMissing: missing)
     }
 }
