@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Writes output files under a temporary name in the same folder, then renames them into place,
@@ -9,11 +12,14 @@ public enum AtomicFile {
         let temp = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
             try data.write(to: temp)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temp)
-            } else {
-                try FileManager.default.moveItem(at: temp, to: url)
+            // POSIX rename replaces an existing file atomically (FileManager.replaceItemAt is not
+            // reliable on Linux).
+            guard rename(temp.path, url.path) == 0 else {
+                throw EvaluationError.unwritable(url.path, String(cString: strerror(errno)))
             }
+        } catch let error as EvaluationError {
+            try? FileManager.default.removeItem(at: temp)
+            throw error
         } catch {
             try? FileManager.default.removeItem(at: temp)
             throw EvaluationError.unwritable(url.path, error.localizedDescription)

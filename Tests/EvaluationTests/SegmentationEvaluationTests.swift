@@ -122,3 +122,16 @@ final class SegmentationEvaluationTests: XCTestCase {
         XCTAssertEqual(result.f.mean, pair["F"] as! Double, accuracy: 1e-6)
     }
 }
+
+/// Output files replace existing ones atomically.
+final class AtomicFileTests: XCTestCase {
+    func testOverwritesExistingFile() throws {
+        let dir = try TestSupport.temporaryFolder()
+        let url = dir.appendingPathComponent("out.json")
+        try AtomicFile.write("first", to: url)
+        try AtomicFile.write("second", to: url)
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "second")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["out.json"])
+        XCTAssertThrowsError(try AtomicFile.write("x", to: dir.appendingPathComponent("no/such/folder.json")))
+    }
+}
