@@ -102,8 +102,8 @@ public struct SegmentationReport {
     /// The per-sequence grouped bar chart (J and F means) as inline SVG.
     func barChart() -> String {
         let n = result.sequences.count
-        let group = 44, left = 40, top = 16, plotH = 200, bottom = 90
-        let width = left + max(1, n) * group + 20
+        let group = 44, left = 40, top = 28, plotH = 200, bottom = 90
+        let width = max(320, left + max(1, n) * group + 20)
         let height = top + plotH + bottom
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" style=\"background:#fff;border:1px solid #ddd\">"
         for tick in stride(from: 0, through: 100, by: 25) {

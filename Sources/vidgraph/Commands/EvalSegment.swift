@@ -90,10 +90,20 @@ struct EvalSegment: ParsableCommand {
         return candidates.first { fm.fileExists(atPath: $0.path) }
     }
 
-    /// Reads one frame image (`<name>.png`, else `<name>.jpg`), or nil when unavailable.
+    /// Reads one frame image (`<name>.png` with PNGCodec, else `<name>.jpg` through FFmpeg's image
+    /// demuxer), or nil when unavailable.
     static func loadFrame(folder: URL, name: String) -> RGBImage? {
+        let fm = FileManager.default
         let png = folder.appendingPathComponent(name + ".png")
-        if FileManager.default.fileExists(atPath: png.path) { return try? PNGCodec.readRGB(png) }
+        if fm.fileExists(atPath: png.path) { return try? PNGCodec.readRGB(png) }
+        for ext in ["jpg", "jpeg"] {
+            let url = folder.appendingPathComponent(name + "." + ext)
+            guard fm.fileExists(atPath: url.path) else { continue }
+            var options = VideoReaderOptions()
+            options.threads = 1
+            options.maxFrames = 1
+            return (try? VideoReader(url: url, options: options).nextFrame())??.image
+        }
         return nil
     }
 }
