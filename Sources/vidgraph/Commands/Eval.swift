@@ -4,5 +4,5 @@ import ArgumentParser
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate segmentation masks (DAVIS J&F) or classification predictions.",
-        subcommands: [])
+        subcommands: [EvalSegment.self, EvalClassify.self])
 }
