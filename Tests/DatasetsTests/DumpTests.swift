@@ -1,0 +1,33 @@
+import Foundation
+import XCTest
+@testable import Datasets
+
+/// Writes PGM contact sheets when VIDGRAPH_DUMP is set (manual inspection only).
+final class DumpTests: XCTestCase {
+    func testDumpSheets() throws {
+        guard let out = ProcessInfo.processInfo.environment["VIDGRAPH_DUMP"] else { throw XCTSkip("VIDGRAPH_DUMP not set") }
+        var sources: [(String, SyncMNIST)] = [("proc", try SyncMNIST.procedural(digitsPerClip: 5, split: .train, seed: 1))]
+        if let dir = try? sharedMNISTDirectory(), let m = try? MNIST(directory: dir) {
+            sources.append(("mnist", try SyncMNIST(digits: m, digitsPerClip: 5, split: .train, seed: 1)))
+        }
+        for (name, g) in sources {
+            var sheet = [UInt8](repeating: 128, count: 6 * 66 * 10 * 66)
+            var labels: [String] = []
+            for row in 0..<6 {
+                let (frames, label) = g.clip(index: row)
+                labels.append(SyncMNIST.classNames[label] + " " + "\(g.layout(index: row).classes)")
+                for (t, f) in frames.enumerated() { for y in 0..<64 { for x in 0..<64 {
+                    sheet[(row * 66 + y + 1) * 660 + t * 66 + x + 1] = f.pixels[y * 64 + x]
+                } } }
+            }
+            try (Data("P5\n660 396\n255\n".utf8) + Data(sheet)).write(to: URL(fileURLWithPath: "\(out)/\(name).pgm"))
+            try labels.joined(separator: "\n").write(toFile: "\(out)/\(name).txt", atomically: true, encoding: .utf8)
+        }
+        let digits = ProceduralDigits.makeSet(perClass: 8, seed: 5)
+        var sheet = [UInt8](repeating: 0, count: 8 * 30 * 10 * 30)
+        for i in 0..<80 { let g = digits.image(at: i).gray.pixels; for y in 0..<28 { for x in 0..<28 {
+            sheet[((i / 10) * 30 + y + 1) * 300 + (i % 10) * 30 + x + 1] = g[y * 28 + x]
+        } } }
+        try (Data("P5\n300 240\n255\n".utf8) + Data(sheet)).write(to: URL(fileURLWithPath: "\(out)/glyphs.pgm"))
+    }
+}
