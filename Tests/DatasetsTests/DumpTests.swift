@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Datasets
+import Media
 
 /// Writes PGM contact sheets when VIDGRAPH_DUMP is set (manual inspection only).
 final class DumpTests: XCTestCase {
@@ -29,5 +30,30 @@ final class DumpTests: XCTestCase {
             sheet[((i / 10) * 30 + y + 1) * 300 + (i % 10) * 30 + x + 1] = g[y * 28 + x]
         } } }
         try (Data("P5\n300 240\n255\n".utf8) + Data(sheet)).write(to: URL(fileURLWithPath: "\(out)/glyphs.pgm"))
+    }
+}
+
+/// Writes a PNG sheet of synthetic VOS frames and masks when VIDGRAPH_DUMP is set.
+final class VOSDumpTests: XCTestCase {
+    func testDumpVOS() throws {
+        guard let out = ProcessInfo.processInfo.environment["VIDGRAPH_DUMP"] else { throw XCTSkip("VIDGRAPH_DUMP not set") }
+        let g = try SyntheticVOS(width: 160, height: 120, frameCount: 12, seed: 2)
+        let cols = 6, rows = 6  // 3 clips x (frames row, masks row), frames 0,2,...,10
+        var sheet = RGBImage(width: cols * 162, height: rows * 122)
+        for c in 0..<3 {
+            let (frames, masks) = g.clip(index: c)
+            for j in 0..<cols {
+                let f = frames[j * 2], m = masks[j * 2]
+                for y in 0..<120 { for x in 0..<160 {
+                    let p = y * 160 + x
+                    for ch in 0..<3 {
+                        sheet.pixels[(((c * 2) * 122 + y + 1) * sheet.width + j * 162 + x + 1) * 3 + ch] = f.pixels[p * 3 + ch]
+                        let over = m.pixels[p] == 255 ? UInt8(min(255, Int(f.pixels[p * 3 + ch]) / 2 + (ch == 0 ? 127 : 0))) : f.pixels[p * 3 + ch] / 3
+                        sheet.pixels[(((c * 2 + 1) * 122 + y + 1) * sheet.width + j * 162 + x + 1) * 3 + ch] = over
+                    }
+                } }
+            }
+        }
+        try PNGCodec.write(sheet, to: URL(fileURLWithPath: "\(out)/vos.png"))
     }
 }
