@@ -64,6 +64,7 @@ public enum PNGCodec {
 
     /// Decodes the single picture of a PNG file.
     static func decode(_ url: URL) throws -> OwnedFrame {
+        MediaLog.configure()
         let path = url.path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
