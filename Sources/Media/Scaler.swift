@@ -19,20 +19,20 @@ final class Scaler {
     }
 
     /// Returns a context for the conversion, reusing the cached one when nothing changed.
-    /// `colorspace` is an AVColorSpace raw value; `srcFull` whether the source is full range.
+    /// `colorspace` is an AVColorSpace raw value; `srcFull`/`dstFull` whether each side is full range
+    /// (RGB and gray are full; YUV video usually limited).
     func context(srcWidth: Int32, srcHeight: Int32, srcFormat: AVPixelFormat,
                  dstWidth: Int32, dstHeight: Int32, dstFormat: AVPixelFormat,
-                 colorspace: Int32, srcFull: Bool) -> OpaquePointer? {
+                 colorspace: Int32, srcFull: Bool, dstFull: Bool = true) -> OpaquePointer? {
         let k: [Int32] = [srcWidth, srcHeight, srcFormat.rawValue, dstWidth, dstHeight, dstFormat.rawValue,
-                          colorspace, srcFull ? 1 : 0]
+                          colorspace, srcFull ? 1 : 0, dstFull ? 1 : 0]
         if k == key, let context { return context }
         sws_freeContext(context)
         context = sws_getContext(srcWidth, srcHeight, srcFormat, dstWidth, dstHeight, dstFormat,
                                  flags, nil, nil, nil)
         key = context == nil ? [] : k
         if let context {
-            // Destination RGB/gray is always full range.
-            _ = vg_sws_configure(context, colorspace, srcFull ? 1 : 0, 1)
+            _ = vg_sws_configure(context, colorspace, srcFull ? 1 : 0, dstFull ? 1 : 0)
         }
         return context
     }
