@@ -11,7 +11,8 @@ extension SyncMNIST {
     /// then `folder/labels.csv` (`path,label` with class names; rows of the other split kept),
     /// `folder/<split>.csv` (this split only) and `folder/classes.txt`.
     ///
-    /// Resumable: a clip whose file exists is complete (each video is written to a temporary name
+    /// Resumable: the settings (seed, digits per clip, digit source) are recorded in
+    /// `folder/.syncmnist-<split>` and a rerun with other settings is refused; a clip whose file exists is complete (each video is written to a temporary name
     /// and renamed when finished) and is skipped. `progress(done, count, written)` is called after
     /// each clip. Returns the number of clips written (not skipped).
     @discardableResult
@@ -22,6 +23,9 @@ extension SyncMNIST {
         do { try fm.createDirectory(at: clips, withIntermediateDirectories: true) } catch {
             throw DatasetError.writeFailed(clips, error.localizedDescription)
         }
+        let source = digits.count == 10_000 ? "mnist10k" : "digits\(digits.count)"
+        try ExportSettings.check("seed=\(seed) digits=\(digitsPerClip) source=\(source)",
+                                 file: folder.appendingPathComponent(".syncmnist-\(split.rawValue)"))
         var written = 0
         var rows: [String] = []
         rows.reserveCapacity(count)

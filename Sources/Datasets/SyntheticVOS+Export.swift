@@ -7,7 +7,8 @@ extension SyntheticVOS {
     /// `Annotations/480p/<seq>/%05d.png` ({0, 255}), `videos/<seq>.mp4` (H.264, CRF 16, 24 fps),
     /// and `sequences.txt` (one sequence name per line).
     ///
-    /// Resumable: each sequence's frame and mask folders are written under temporary names and
+    /// Resumable (settings recorded in `folder/.synthvos`; a rerun with other settings is refused):
+    /// each sequence's frame and mask folders are written under temporary names and
     /// renamed when complete, the video last; a sequence whose video exists is skipped.
     /// Returns the number of sequences written.
     @discardableResult
@@ -22,6 +23,8 @@ extension SyntheticVOS {
                 throw DatasetError.writeFailed(dir, error.localizedDescription)
             }
         }
+        try ExportSettings.check("seed=\(seed) size=\(width)x\(height) frames=\(frameCount) textures=\(textures.count)",
+                                 file: folder.appendingPathComponent(".synthvos"))
         var written = 0
         var names: [String] = []
         for index in 0..<count {
