@@ -1,46 +1,69 @@
 /// Area (box-filter) resampling: each output pixel is the mean of the source area it covers.
 struct AreaResize: Sendable {
-    /// Per output index: the source indices it overlaps and the overlap weights (summing to 1).
-    let taps: [[(index: Int, weight: Float)]]
+    /// Output samples.
+    let target: Int
+    /// Source samples.
+    let source: Int
+    /// Most source samples one output sample overlaps.
+    let maxTaps: Int
+    /// `[target]` first source index of each output sample.
+    let first: [Int]
+    /// `[target * maxTaps]` overlap weights (summing to 1 per output; unused taps are 0).
+    let weights: [Float]
 
     /// Tables for resampling `source` samples onto `target` samples along one axis.
     init(source: Int, target: Int) {
         precondition(source > 0 && target > 0, "AreaResize: sizes \(source) -> \(target)")
         let scale = Double(source) / Double(target)
-        var taps: [[(Int, Float)]] = []
+        var rows: [(Int, [Float])] = []
         for i in 0..<target {
             let a = Double(i) * scale, b = Double(i + 1) * scale
-            var row: [(Int, Float)] = []
-            var j = Int(a.rounded(.down))
+            let j0 = Int(a.rounded(.down))
+            var w: [Float] = []
+            var j = j0
             while Double(j) < b && j < source {
-                let overlap = min(b, Double(j + 1)) - max(a, Double(j))
-                if overlap > 1e-12 { row.append((j, Float(overlap / scale))) }
+                w.append(Float(max(0, min(b, Double(j + 1)) - max(a, Double(j))) / scale))
                 j += 1
             }
-            taps.append(row)
+            rows.append((j0, w))
         }
-        self.taps = taps.map { $0.map { (index: $0.0, weight: $0.1) } }
+        let m = rows.map { $0.1.count }.max() ?? 1
+        self.target = target
+        self.source = source
+        self.maxTaps = m
+        self.first = rows.map { min($0.0, source - m) }
+        var weights = [Float](repeating: 0, count: target * m)
+        for (i, row) in rows.enumerated() {
+            let shift = row.0 - min(row.0, source - m)  // taps moved right when clamped at the end
+            for (k, w) in row.1.enumerated() { weights[i * m + k + shift] = w }
+        }
+        self.weights = weights
     }
 
-    /// Resizes a square single-channel image `[n * n]` to `[m * m]` (horizontal then vertical pass).
-    static func square(_ src: UnsafeBufferPointer<Float>, n: Int, using r: AreaResize,
-                       scratch: inout [Float], into dst: UnsafeMutableBufferPointer<Float>) {
-        let m = r.taps.count
-        if scratch.count < n * m { scratch = [Float](repeating: 0, count: n * m) }
-        scratch.withUnsafeMutableBufferPointer { tmp in  // [n rows, m cols]
-            for y in 0..<n {
-                let row = y * n
-                for x in 0..<m {
-                    var s: Float = 0
-                    for t in r.taps[x] { s += src[row + t.index] * t.weight }
-                    tmp[y * m + x] = s
+    /// Resizes a square single-channel image `[n * n]` (n = `source`) to `[m * m]` (m = `target`),
+    /// horizontal then vertical pass; `scratch` holds at least `n * m` floats.
+    func square(_ src: UnsafePointer<Float>, scratch tmp: UnsafeMutablePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        let n = source, m = target, taps = maxTaps
+        first.withUnsafeBufferPointer { first in
+            weights.withUnsafeBufferPointer { w in
+                for y in 0..<n {  // tmp: [n rows, m cols]
+                    let row = src + y * n
+                    for x in 0..<m {
+                        var s: Float = 0
+                        let f = first[x]
+                        for k in 0..<taps { s += row[f + k] * w[x * taps + k] }
+                        tmp[y * m + x] = s
+                    }
                 }
-            }
-            for y in 0..<m {
-                for x in 0..<m { dst[y * m + x] = 0 }
-                for t in r.taps[y] {
-                    let base = t.index * m
-                    for x in 0..<m { dst[y * m + x] += tmp[base + x] * t.weight }
+                for y in 0..<m {
+                    let out = dst + y * m
+                    for x in 0..<m { out[x] = 0 }
+                    let f = first[y]
+                    for k in 0..<taps {
+                        let wk = w[y * taps + k]
+                        let line = tmp + (f + k) * m
+                        for x in 0..<m { out[x] += line[x] * wk }
+                    }
                 }
             }
         }

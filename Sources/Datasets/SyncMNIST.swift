@@ -175,30 +175,35 @@ public struct SyncMNIST: Sendable {
         precondition(buffer.count >= SyncMNIST.frameCount * 4096, "SyncMNIST.fill: buffer of \(buffer.count) floats, need 40960")
         let layout = self.layout(index: index)
         let c = SyncMNIST.canvasSide
-        var canvas = [Float](repeating: 0, count: c * c)  // [100, 100]
-        var scratch = [Float]()
-        var frame = [Float](repeating: 0, count: 4096)  // [64, 64]
-        digits.pixels.withUnsafeBufferPointer { px in
-            for t in 0..<SyncMNIST.frameCount {
-                for k in 0..<canvas.count { canvas[k] = 0 }
-                for (slot, image) in layout.digitIndices.enumerated() {
-                    let p = layout.positions[t][slot]
-                    let base = image * 784
-                    for y in 0..<28 {
-                        let row = (p.y + y) * c + p.x
-                        for x in 0..<28 {
-                            let v = Float(px[base + y * 28 + x])
-                            if v > canvas[row + x] { canvas[row + x] = v }
+        let n = layout.digitIndices.count
+        // Flattened positions [frames * digits] (x, y).
+        var px = [Int](repeating: 0, count: SyncMNIST.frameCount * n), py = px
+        for t in 0..<SyncMNIST.frameCount {
+            for d in 0..<n { px[t * n + d] = layout.positions[t][d].x; py[t * n + d] = layout.positions[t][d].y }
+        }
+        var work = [Float](repeating: 0, count: c * c + c * 64 + 4096)  // canvas [100, 100], scratch [100, 64], frame [64, 64]
+        work.withUnsafeMutableBufferPointer { w in
+            let canvas = w.baseAddress!, scratch = canvas + c * c, frame = scratch + c * 64
+            digits.pixels.withUnsafeBufferPointer { images in
+                layout.digitIndices.withUnsafeBufferPointer { which in
+                    for t in 0..<SyncMNIST.frameCount {
+                        canvas.update(repeating: 0, count: c * c)
+                        for slot in 0..<n {
+                            let image = images.baseAddress! + which[slot] * 784
+                            let origin = canvas + py[t * n + slot] * c + px[t * n + slot]
+                            for y in 0..<28 {
+                                let dst = origin + y * c, src = image + y * 28
+                                for x in 0..<28 {
+                                    let v = Float(src[x])
+                                    if v > dst[x] { dst[x] = v }
+                                }
+                            }
                         }
+                        resize.square(canvas, scratch: scratch, into: frame)
+                        let out = buffer.baseAddress! + t * 4096
+                        for k in 0..<4096 { out[k] = min(255, frame[k].rounded()) * scale }
                     }
                 }
-                canvas.withUnsafeBufferPointer { src in
-                    frame.withUnsafeMutableBufferPointer { dst in
-                        AreaResize.square(src, n: c, using: resize, scratch: &scratch, into: dst)
-                    }
-                }
-                let out = t * 4096
-                for k in 0..<4096 { buffer[out + k] = min(255, frame[k].rounded()) * scale }
             }
         }
         return layout.label

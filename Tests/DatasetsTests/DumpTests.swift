@@ -57,3 +57,21 @@ final class VOSDumpTests: XCTestCase {
         try PNGCodec.write(sheet, to: URL(fileURLWithPath: "\(out)/vos.png"))
     }
 }
+
+/// Prints generation speed when VIDGRAPH_BENCH is set (a measurement, not a test of speed).
+final class GeneratorSpeedReport: XCTestCase {
+    func testReportSpeed() throws {
+        guard ProcessInfo.processInfo.environment["VIDGRAPH_BENCH"] != nil else { throw XCTSkip("VIDGRAPH_BENCH not set") }
+        let g = try SyncMNIST.procedural(digitsPerClip: 5, split: .train, seed: 1)
+        var buffer = [Float](repeating: 0, count: 40960)
+        let n = 2000
+        var start = Date()
+        var sum = 0
+        for i in 0..<n { sum += buffer.withUnsafeMutableBufferPointer { g.fill(index: i, into: $0) } }
+        print("SyncMNIST.fill: \(String(format: "%.1f", Date().timeIntervalSince(start) / Double(n) * 1e6)) us/clip (checksum \(sum))")
+        start = Date()
+        let v = try SyntheticVOS(width: 320, height: 240, frameCount: 30, seed: 1)
+        for i in 0..<3 { _ = v.clip(index: i) }
+        print("SyntheticVOS.clip 320x240x30: \(String(format: "%.0f", Date().timeIntervalSince(start) / 3 * 1e3)) ms/clip")
+    }
+}
