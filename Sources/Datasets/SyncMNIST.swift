@@ -201,7 +201,8 @@ public struct SyncMNIST: Sendable {
                         }
                         resize.square(canvas, scratch: scratch, into: frame)
                         let out = buffer.baseAddress! + t * 4096
-                        for k in 0..<4096 { out[k] = min(255, frame[k].rounded()) * scale }
+                        // Round half up (values are >= 0) without a libm call.
+                        for k in 0..<4096 { out[k] = Float(min(255, Int(frame[k] + 0.5))) * scale }
                     }
                 }
             }

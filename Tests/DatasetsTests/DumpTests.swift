@@ -68,7 +68,11 @@ final class GeneratorSpeedReport: XCTestCase {
         var start = Date()
         var sum = 0
         for i in 0..<n { sum += buffer.withUnsafeMutableBufferPointer { g.fill(index: i, into: $0) } }
-        print("SyncMNIST.fill: \(String(format: "%.1f", Date().timeIntervalSince(start) / Double(n) * 1e6)) us/clip (checksum \(sum))")
+        let fillTime = Date().timeIntervalSince(start)
+        start = Date()
+        for i in 0..<n { sum += g.layout(index: i).label }
+        print("SyncMNIST.layout: \(String(format: "%.1f", Date().timeIntervalSince(start) / Double(n) * 1e6)) us/clip")
+        print("SyncMNIST.fill: \(String(format: "%.1f", fillTime / Double(n) * 1e6)) us/clip (checksum \(sum))")
         start = Date()
         let v = try SyntheticVOS(width: 320, height: 240, frameCount: 30, seed: 1)
         for i in 0..<3 { _ = v.clip(index: i) }
