@@ -82,6 +82,8 @@ public struct SyncMNIST: Sendable {
     public let digits: MNIST
     /// Indices of usable digit images per class (within the split's range).
     let pool: [[Int]]
+    /// Where the digit images come from (recorded by exports).
+    var sourceDescription: String
     private let resize = AreaResize(source: 100, target: 64)
 
     /// Clips drawn from a loaded MNIST set: split `train` uses `MNIST.trainRange`, `test` `MNIST.testRange`
@@ -100,12 +102,15 @@ public struct SyncMNIST: Sendable {
         self.seed = seed
         self.digits = digits
         self.pool = pool
+        self.sourceDescription = "mnist\(digits.count)[\(r.lowerBound)..<\(r.upperBound)]"
     }
 
     /// Clips drawn from procedural digits (`perClass` samples of each class, a different bank per split).
     public static func procedural(digitsPerClip: Int, split: Split, seed: UInt64, perClass: Int = 100) throws -> SyncMNIST {
         let bank = ProceduralDigits.makeSet(perClass: perClass, seed: seed ^ split.tag)
-        return try SyncMNIST(digits: bank, digitsPerClip: digitsPerClip, split: split, seed: seed, range: 0..<bank.count)
+        var generator = try SyncMNIST(digits: bank, digitsPerClip: digitsPerClip, split: split, seed: seed, range: 0..<bank.count)
+        generator.sourceDescription = "procedural\(perClass)"
+        return generator
     }
 
     /// The geometry and label of clip `index` (cheap; no pixels).

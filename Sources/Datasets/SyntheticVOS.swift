@@ -24,6 +24,8 @@ public struct SyntheticVOS: Sendable {
     public let seed: UInt64
     /// Images cropped for textures; procedural textures when empty.
     public let textures: [RGBImage]
+    /// `textures` as float textures (converted once).
+    private let sources: [Texture]
 
     /// A generator of `width` x `height` clips of `frameCount` frames.
     public init(width: Int = 320, height: Int = 240, frameCount: Int = 30, seed: UInt64, textures: [RGBImage] = []) throws {
@@ -38,6 +40,7 @@ public struct SyntheticVOS: Sendable {
         self.frameCount = frameCount
         self.seed = seed
         self.textures = textures
+        self.sources = textures.map { Texture(width: $0.width, height: $0.height, pixels: $0.pixels.map(Float.init)) }
     }
 
     /// Name of clip `index` in the DAVIS layout (`synth-00042`).
@@ -96,7 +99,7 @@ public struct SyntheticVOS: Sendable {
 
         func texture(_ w: Int, _ h: Int) -> Texture {
             if textures.isEmpty { return Texture.procedural(width: w, height: h, rng: &rng) }
-            return Texture.crop(of: textures[rng.int(0, textures.count)], width: w, height: h, rng: &rng)
+            return Texture.crop(of: sources[rng.int(0, sources.count)], width: w, height: h, rng: &rng)
         }
         func blob(radius: Float, wobble: Float) -> Blob {
             let amps = (0..<4).map { k in Float(rng.uniform(0, Double(wobble) / Double(k + 2))) }

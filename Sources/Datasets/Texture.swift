@@ -97,8 +97,8 @@ struct Texture: Sendable {
 
     /// A random crop of `image` (mirrored when too small), optionally flipped, with its colour
     /// channels permuted or not, resampled to `width` x `height`.
-    static func crop(of image: RGBImage, width: Int, height: Int, rng: inout SeededRandom) -> Texture {
-        let source = Texture(width: image.width, height: image.height, pixels: image.pixels.map(Float.init))
+    static func crop(of source: Texture, width: Int, height: Int, rng: inout SeededRandom) -> Texture {
+        let image = source
         let scale = Float(rng.uniform(0.5, 1.0)) * min(1, Float(image.width) / Float(width), Float(image.height) / Float(height)) * 1.0
         let cw = Float(width) * max(scale, 0.25), ch = Float(height) * max(scale, 0.25)
         let ox = Float(rng.uniform(0, max(0, Double(Float(image.width) - cw))))

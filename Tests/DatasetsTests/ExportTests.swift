@@ -44,6 +44,17 @@ final class ExportTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    func testShardsShareOneFolder() throws {
+        let dir = try temporaryDirectory(self)
+        let g = try SyncMNIST.procedural(digitsPerClip: 3, split: .train, seed: 8, perClass: 5)
+        XCTAssertEqual(try g.export(indices: 2..<4, to: dir), 2)
+        XCTAssertEqual(try g.export(indices: 0..<2, to: dir), 2)
+        let m = try ClassificationManifest.load(csv: dir.appendingPathComponent("train.csv"), classNames: SyncMNIST.classNames)
+        XCTAssertEqual(m.entries.map(\.url.lastPathComponent), (0..<4).map { "train_00000\($0).mp4" })
+        XCTAssertEqual(m.entries.map(\.label), (0..<4).map { g.layout(index: $0).label })
+        XCTAssertThrowsError(try g.export(indices: -1..<2, to: dir))
+    }
+
     func testSyntheticVOSExportMatchesInMemoryClip() throws {
         let dir = try temporaryDirectory(self)
         let g = try SyntheticVOS(width: 64, height: 48, frameCount: 4, seed: 2)

@@ -9,7 +9,8 @@ struct SynthSyncMNIST: ParsableCommand {
         abstract: "Generate SyncMNIST clips: 10 frames of 64x64, 3 or 5 digits, label = the synchronous pair (46 classes).",
         discussion: """
         Writes OUT/clips/<split>_<index>.mp4, OUT/labels.csv (path,label), OUT/<split>.csv and OUT/classes.txt.
-        Clip i depends only on (seed, split, digits, i): reruns skip finished clips. Without --mnist,
+        Clip i depends only on (seed, split, digits, i): reruns skip finished clips, and shards
+        (--start) may write into one folder. Without --mnist,
         procedurally drawn digits are used.
         """)
 
@@ -18,6 +19,9 @@ struct SynthSyncMNIST: ParsableCommand {
 
     @Option(help: "Number of clips.")
     var count: Int
+
+    @Option(help: "First clip index (for sharding: clips start..<start+count).")
+    var start: Int = 0
 
     @Option(help: "Split: train (MNIST digits 0..<8000) or test (8000..<10000).")
     var split: String = "train"
@@ -34,6 +38,7 @@ struct SynthSyncMNIST: ParsableCommand {
     func validate() throws {
         guard digits == 3 || digits == 5 else { throw ValidationError("--digits must be 3 or 5 (got \(digits))") }
         guard count >= 0 else { throw ValidationError("--count must be >= 0 (got \(count))") }
+        guard start >= 0, start + count <= 1_000_000 else { throw ValidationError("--start and --count must keep clip indices in 0...999999") }
         guard SyncMNIST.Split(rawValue: split) != nil else { throw ValidationError("--split must be train or test (got \(split))") }
     }
 
@@ -48,7 +53,7 @@ struct SynthSyncMNIST: ParsableCommand {
         }
         let folder = URL(fileURLWithPath: out)
         var lastReport = Date.distantPast
-        let written = try generator.export(count: count, to: folder) { done, total, written in
+        let written = try generator.export(indices: start..<(start + count), to: folder) { done, total, written in
             if done == total || Date().timeIntervalSince(lastReport) > 1 {
                 lastReport = Date()
                 printError("syncmnist: \(done)/\(total) clips (\(written) written, \(done - written) already present)")
