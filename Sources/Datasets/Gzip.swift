@@ -33,12 +33,15 @@ enum Gzip {
                     status = CZlib.inflate(&stream, Z_NO_FLUSH)
                     return chunk - Int(stream.avail_out)
                 }
+                if status == Z_BUF_ERROR {
+                    throw DatasetError.corrupt(file, "gzip data ends early (truncated file)")
+                }
                 if status != Z_OK && status != Z_STREAM_END {
                     throw DatasetError.corrupt(file, "gzip data is damaged (zlib status \(status))")
                 }
                 output.append(contentsOf: buffer[0..<produced])
                 if status == Z_OK && stream.avail_in == 0 && produced == 0 {
-                    throw DatasetError.corrupt(file, "gzip data ends early")
+                    throw DatasetError.corrupt(file, "gzip data ends early (truncated file)")
                 }
             } while status != Z_STREAM_END
         }

@@ -173,6 +173,21 @@ public struct SyncMNIST: Sendable {
         return (buffer, label)
     }
 
+    /// Clips `indices` as one float buffer `[B, 10, 64, 64]` in [0, 1] and their labels `[B]`.
+    public func batch(indices: [Int]) -> (frames: [Float], labels: [Int]) {
+        let stride = SyncMNIST.frameCount * 4096
+        var buffer = [Float](repeating: 0, count: indices.count * stride)
+        var labels = [Int]()
+        labels.reserveCapacity(indices.count)
+        buffer.withUnsafeMutableBufferPointer { all in
+            for (b, index) in indices.enumerated() {
+                let slice = UnsafeMutableBufferPointer(rebasing: all[(b * stride)..<((b + 1) * stride)])
+                labels.append(fill(index: index, into: slice))
+            }
+        }
+        return (buffer, labels)
+    }
+
     /// Writes clip `index` into `buffer` (`[10, 64, 64]`, at least 40,960 floats) as byte values
     /// times `scale` (1/255 gives [0, 1]; the bytes are those of `clip(index:)`); returns the label.
     @discardableResult

@@ -99,6 +99,21 @@ final class MNISTTests: XCTestCase {
             guard case .corrupt(let url, _)? = error as? DatasetError else { return XCTFail("\(error)") }
             XCTAssertEqual(url, img)
         }
+        // A truncated gzip stream is reported as such.
+        let whole = dir.appendingPathComponent("whole")
+        try Data([UInt8](repeating: 7, count: 5000)).write(to: whole)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["gzip", "-f", whole.path]
+        try p.run(); p.waitUntilExit()
+        if p.terminationStatus == 0 {
+            let gz = dir.appendingPathComponent("whole.gz")
+            let bytes = try Data(contentsOf: gz)
+            try bytes.prefix(bytes.count - 12).write(to: gz)
+            XCTAssertThrowsError(try MNIST.readIdx(gz, expectedMagic: 0x803)) { error in
+                XCTAssertEqual(error as? DatasetError, .corrupt(gz, "gzip data ends early (truncated file)"))
+            }
+        }
         let missing = dir.appendingPathComponent("nope")
         XCTAssertThrowsError(try MNIST(directory: missing)) { error in
             XCTAssertEqual(error as? DatasetError, .missingFile(missing))

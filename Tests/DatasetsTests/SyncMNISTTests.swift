@@ -84,6 +84,10 @@ final class SyncMNISTTests: XCTestCase {
         for t in 0..<10 { for k in stride(from: 0, to: 4096, by: 7) {
             XCTAssertEqual(tensor.frames[t * 4096 + k], Float(frames[t].pixels[k]) / 255, accuracy: 1e-6)
         } }
+        let batch = g.batch(indices: [7, 5])
+        XCTAssertEqual(batch.labels, [g.layout(index: 7).label, label])
+        XCTAssertEqual(Array(batch.frames[40960...]), tensor.frames)
+        XCTAssertEqual(Array(batch.frames[..<40960]), g.clipTensor(index: 7).frames)
         // Ink lies only where some digit is: downscaled digit boxes (in 64-px units) cover every bright pixel.
         let layout = g.layout(index: 5)
         for t in 0..<10 {
