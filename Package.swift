@@ -23,13 +23,16 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
 
         // Library modules; dependencies only point down the list in DESIGN.md.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Layers", dependencies: ["Tensors"]),
         .target(name: "Media", dependencies: ["CFFmpeg"]),
         .target(name: "Graphs", dependencies: ["Tensors", "Layers"]),
-        .target(name: "Datasets", dependencies: ["Media"]),
+        .target(name: "Datasets", dependencies: ["Media", "CZlib"]),
         .target(name: "Evaluation", dependencies: ["Media", "Datasets"]),
         .target(
             name: "Models",

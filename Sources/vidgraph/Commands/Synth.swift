@@ -4,5 +4,5 @@ import ArgumentParser
 struct Synth: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate synthetic videos (sample clips, SyncMNIST, VOS) with labels or masks.",
-        subcommands: [SynthClips.self])
+        subcommands: [SynthClips.self, SynthSyncMNIST.self, SynthVOS.self])
 }
