@@ -164,7 +164,7 @@ enum NormalizationKernels {
         x.data.withUnsafeBufferPointer { px in
             for c in 0..<channels {
                 var sum: Float = 0
-                for b in 0..<n { let o = (b * channels + c) * spatial; for s in 0..<spatial { sum += px[o + s] } }
+                for b in 0..<n { sum += Self.sum(px.baseAddress! + (b * channels + c) * spatial, spatial) }
                 let mu = sum / total
                 var sq: Float = 0
                 for b in 0..<n {
