@@ -127,6 +127,17 @@ def merge(ours_path, peer_path, as_json):
             ratio = f"{out['ratio']:7.2f}" if p else f"{'-':>7}"
             note = " ".join(f"{k}={v}" for k, v in notes.items())
             print(f"{name:32} {row['threads']:>7} {row['ms']:10.3f} {peer_ms} {ratio}  {note}")
+    # Convolution efficiency: conv forward GFLOP/s over sgemm GFLOP/s of the same run.
+    for (name, threads), row in ours.items():
+        if name != "conv3x3_64_fwd" or ("sgemm_1024", threads) not in ours:
+            continue
+        sgemm = ours[("sgemm_1024", threads)]["gflops"]
+        share = row["gflops"] / sgemm
+        if as_json:
+            print(json.dumps({"name": "conv_fwd_vs_sgemm", "threads": threads, "conv_gflops": row["gflops"],
+                              "sgemm_gflops": sgemm, "fraction": round(share, 3)}))
+        else:
+            print(f"conv fwd {row['gflops']:.1f} GFLOP/s = {100 * share:.0f}% of sgemm {sgemm:.1f} GFLOP/s ({threads} threads)")
 
 
 if __name__ == "__main__":
