@@ -21,3 +21,12 @@ enum MemoryTuning {
         #endif
     }()
 }
+
+extension Tensor {
+    /// Element storage left uninitialised, for op outputs whose every element is then written
+    /// (saves zero-filling large activations).
+    @inline(__always)
+    static func uninitializedStorage(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+}

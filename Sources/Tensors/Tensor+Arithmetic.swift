@@ -6,7 +6,7 @@ extension Tensor {
 
     static func binary(_ a: Tensor, _ b: Tensor, _ kind: BinaryKind, op: String) -> Tensor {
         let outShape = a.shape == b.shape ? a.shape : Broadcasting.shape(a.shape, b.shape, op: op)
-        var out = [Float](repeating: 0, count: outShape.reduce(1, *))
+        var out = Tensor.uninitializedStorage(outShape.reduce(1, *))
         if a.shape == b.shape {
             a.data.withUnsafeBufferPointer { pa in
                 b.data.withUnsafeBufferPointer { pb in
@@ -93,7 +93,7 @@ extension Tensor {
     /// y = scale * x + shift. Backward: dx = scale * g.
     public func affine(scale: Float, shift: Float) -> Tensor {
         let x = self
-        var out = [Float](repeating: 0, count: count)
+        var out = Tensor.uninitializedStorage(count)
         data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in

@@ -10,7 +10,7 @@ extension Tensor {
         let ax = normalizedAxis(axis, op: log ? "logSoftmax" : "softmax")
         let layout = AxisLayout(shape: shape, axis: ax)
         let n = layout.extent, inner = layout.inner
-        var out = [Float](repeating: 0, count: count)
+        var out = Tensor.uninitializedStorage(count)
         data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 let rowsPerRange = Swift.max(1, Parallel.elementwiseGrain / Swift.max(n * inner, 1))

@@ -5,7 +5,7 @@ extension Tensor {
     /// Applies `forward` elementwise and records `derivative(x, y)` for backward.
     func unary(_ forward: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Tensor {
         let x = self
-        var out = [Float](repeating: 0, count: data.count)
+        var out = Tensor.uninitializedStorage(data.count)
         data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
