@@ -31,7 +31,7 @@ public final class VideoReader {
     private let packet = OwnedPacket()
     /// The last decoded frame (kept for motion vectors until the next decode).
     let frame = OwnedFrame()
-    private let scaler = Scaler()
+    private let scaler: Scaler
     /// `[outputHeight * outputWidth * 3]` scratch for the float path.
     private var scratch: [UInt8] = []
     private let timeBase: Double
@@ -179,6 +179,7 @@ public final class VideoReader {
         let out = options.size.resolve(width: width, height: height)
         outputWidth = out.width
         outputHeight = out.height
+        scaler = Scaler(threads: options.scaleThreads ?? options.threads)
         codec = ctx
         streamIndex = index
         self.stream = stream

@@ -147,4 +147,16 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertThrowsError(try VideoReader(url: url, options: VideoReaderOptions(start: 2, end: 1)))
         XCTAssertThrowsError(try VideoReader(url: url, options: VideoReaderOptions(size: .exact(width: 0, height: 4))))
     }
+
+    func testThreadedScalingMatchesSingleThreaded() throws {
+        let url = try TestPaths.davis().appendingPathComponent("videos/breakdance.mp4")
+        let a = try VideoReader(url: url, options: VideoReaderOptions(size: .exact(width: 224, height: 224), threads: 2, maxFrames: 5))
+        let b = try VideoReader(url: url, options: VideoReaderOptions(size: .exact(width: 224, height: 224), threads: 1,
+                                                                     maxFrames: 5, scaleThreads: 1))
+        let c = try VideoReader(url: url, options: VideoReaderOptions(size: .original, threads: 2, maxFrames: 2, scaleThreads: 3))
+        let d = try VideoReader(url: url, options: VideoReaderOptions(size: .original, threads: 1, maxFrames: 2, scaleThreads: 1))
+        for _ in 0..<5 { XCTAssertEqual(try a.nextFrame(), try b.nextFrame()) }
+        XCTAssertNil(try a.nextFrame())
+        for _ in 0..<2 { XCTAssertEqual(try c.nextFrame(), try d.nextFrame()) }
+    }
 }
