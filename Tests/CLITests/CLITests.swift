@@ -23,10 +23,11 @@ final class CLITests: XCTestCase {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    func run(_ args: [String]) throws -> Result {
+    func run(_ args: [String], in cwd: URL? = nil) throws -> Result {
         let p = Process()
         p.executableURL = try binary()
         p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -119,6 +120,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(t.status, 1)
         XCTAssertTrue(t.stdout.contains("orbit.mp4"))
         XCTAssertTrue(t.stderr.contains("missing.mp4: no such file or directory"))
+        // Relative paths are reported as typed.
+        let rel = try run(["info", "notes.mp4"], in: dir)
+        XCTAssertEqual(rel.status, 1)
+        XCTAssertTrue(rel.stderr.hasPrefix("error: notes.mp4: not a readable video or image"), rel.stderr)
     }
 
     func testUsageErrors() throws {
