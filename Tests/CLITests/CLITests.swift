@@ -33,12 +33,15 @@ final class CLITests: XCTestCase {
         p.standardError = err
         try p.run()
         // Read both pipes fully before waiting (no deadlock on large output).
-        var outData = Data(), errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }  // written by one thread, read after wait()
+        let errBox = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errHandle = err.fileHandleForReading
+        DispatchQueue.global().async { errBox.data = errHandle.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
+        let errData = errBox.data
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
