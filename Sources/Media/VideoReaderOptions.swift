@@ -30,6 +30,8 @@ public struct VideoReaderOptions: Equatable, Sendable {
     public var threads: Int = 2
     /// swscale slice threads for conversion; nil uses `threads` (as ffmpeg's scale filter uses its filter threads).
     public var scaleThreads: Int? = nil
+    /// Decode on a background thread up to 2 frames ahead, so conversion and the caller's work overlap decoding.
+    public var decodeAhead: Bool = true
     /// Keep every k-th decoded frame (counted from the first frame in the time range); 1 keeps all.
     public var every: Int = 1
     /// Keep frames at about this rate (frames per second of video time); nil keeps the source rate.
@@ -47,7 +49,8 @@ public struct VideoReaderOptions: Equatable, Sendable {
 
     public init(size: FrameSize = .original, threads: Int = 2, every: Int = 1, targetFPS: Double? = nil,
                 start: Double? = nil, end: Double? = nil, maxFrames: Int? = nil,
-                exportMotionVectors: Bool = false, imageSequenceFPS: Double = 24, scaleThreads: Int? = nil) {
+                exportMotionVectors: Bool = false, imageSequenceFPS: Double = 24, scaleThreads: Int? = nil,
+                decodeAhead: Bool = true) {
         self.size = size
         self.threads = threads
         self.every = every
@@ -58,6 +61,7 @@ public struct VideoReaderOptions: Equatable, Sendable {
         self.exportMotionVectors = exportMotionVectors
         self.imageSequenceFPS = imageSequenceFPS
         self.scaleThreads = scaleThreads
+        self.decodeAhead = decodeAhead
     }
 
     /// Checks the options; throws `MediaError.invalidArgument` naming the bad one.

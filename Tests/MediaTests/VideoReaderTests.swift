@@ -159,4 +159,27 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertNil(try a.nextFrame())
         for _ in 0..<2 { XCTAssertEqual(try c.nextFrame(), try d.nextFrame()) }
     }
+
+    func testDecodeAheadMatchesSynchronousAndStopsCleanly() throws {
+        let url = try TestPaths.davis().appendingPathComponent("videos/scooter-black.mp4")
+        let o = VideoReaderOptions(size: .exact(width: 40, height: 30), exportMotionVectors: true)
+        var sync = o
+        sync.decodeAhead = false
+        let a = try VideoReader(url: url, options: o), b = try VideoReader(url: url, options: sync)
+        var n = 0
+        while let fa = try a.nextFrame() {
+            XCTAssertEqual(fa, try b.nextFrame())
+            XCTAssertEqual(a.motionField(width: 20, height: 15), b.motionField(width: 20, height: 15), "frame \(n)")
+            n += 1
+        }
+        XCTAssertNil(try b.nextFrame())
+        XCTAssertEqual(n, 43)
+        // Seek while frames are decoded ahead, then abandon readers mid-stream (deinit joins the thread).
+        for _ in 0..<20 {
+            let r = try VideoReader(url: url, options: o)
+            _ = try r.nextFrame()
+            try r.seek(to: 1.0)
+            XCTAssertEqual(try r.nextFrame()?.index, 24)
+        }
+    }
 }
