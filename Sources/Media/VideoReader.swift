@@ -3,9 +3,10 @@ import Foundation
 
 /// Decodes a video file (anything FFmpeg demuxes) or a folder of numbered images frame by frame.
 ///
-/// Frames stream one at a time with bounded memory: the reader keeps one packet, one decoded
-/// frame and one cached swscale context. Sampling (every k-th frame, target fps, time range,
-/// max frames) is applied before conversion, so skipped frames cost only decoding.
+/// Frames stream one at a time with bounded memory: the reader keeps one packet, the current
+/// decoded frame, at most 2 frames decoded ahead on a background thread (`decodeAhead`) and one
+/// cached swscale context. Sampling (every k-th frame, target fps, time range, max frames) is
+/// applied before conversion, so skipped frames cost only decoding.
 /// Corrupt data after the first frames ends the stream early instead of failing: frames decoded
 /// before the corruption are returned and `decodeErrors` counts what was skipped.
 /// A reader is not thread-safe; use one per thread.
