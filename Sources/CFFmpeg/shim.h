@@ -82,6 +82,8 @@ static inline struct SwsContext *vg_sws_alloc(int sw, int sh, int sf, int dw, in
 
 /// AV_CODEC_FLAG2_EXPORT_MVS.
 static inline int vg_flag2_export_mvs(void) { return AV_CODEC_FLAG2_EXPORT_MVS; }
+/// FF_THREAD_SLICE alone.
+static inline int vg_thread_slice(void) { return FF_THREAD_SLICE; }
 /// FF_THREAD_FRAME | FF_THREAD_SLICE.
 static inline int vg_thread_frame_slice(void) { return FF_THREAD_FRAME | FF_THREAD_SLICE; }
 /// AVFMT_FLAG_GENPTS etc. are plain ints; AVSEEK_FLAG_BACKWARD as a function.

@@ -141,6 +141,9 @@ public final class VideoReader {
         ctx.pointer.pointee.max_pixels = Int64(MediaLimits.maxPixels)
         if options.exportMotionVectors {
             ctx.pointer.pointee.flags2 |= vg_flag2_export_mvs()
+            // Frame threading makes the exported vectors vary from run to run (seen with FFmpeg 5.1's
+            // H.264 decoder): decode with slice threads only when vectors are wanted.
+            ctx.pointer.pointee.thread_type = vg_thread_slice()
         }
         ret = avcodec_open2(ctx.pointer, decoder, nil)
         guard ret >= 0 else { throw MediaError.decodeFailed(path: path, reason: avErrorString(ret)) }

@@ -42,7 +42,8 @@ public struct VideoReaderOptions: Equatable, Sendable {
     public var end: Double? = nil
     /// Stop after this many returned frames; nil for no limit.
     public var maxFrames: Int? = nil
-    /// Ask the decoder to export motion vectors (needed for `VideoReader.motionField`).
+    /// Ask the decoder to export motion vectors (needed for `VideoReader.motionField`). Decoding then
+    /// uses slice threads only (frame threading makes FFmpeg's exported vectors nondeterministic), so it is slower.
     public var exportMotionVectors: Bool = false
     /// Frame rate assumed for folders of numbered images (DAVIS is 24 fps).
     public var imageSequenceFPS: Double = 24
