@@ -3,9 +3,10 @@ import Foundation
 
 /// Decodes a video file (anything FFmpeg demuxes) or a folder of numbered images frame by frame.
 ///
-/// Frames stream one at a time with bounded memory: the reader keeps one packet, one decoded
-/// frame and one cached swscale context. Sampling (every k-th frame, target fps, time range,
-/// max frames) is applied before conversion, so skipped frames cost only decoding.
+/// Frames stream one at a time with bounded memory: the reader keeps one packet, the current
+/// decoded frame, at most 2 frames decoded ahead on a background thread (`decodeAhead`) and one
+/// cached swscale context. Sampling (every k-th frame, target fps, time range, max frames) is
+/// applied before conversion, so skipped frames cost only decoding.
 /// Corrupt data after the first frames ends the stream early instead of failing: frames decoded
 /// before the corruption are returned and `decodeErrors` counts what was skipped.
 /// A reader is not thread-safe; use one per thread.
@@ -19,24 +20,23 @@ public final class VideoReader {
     /// Height of converted frames.
     public let outputHeight: Int
     /// Packets or frames the decoder rejected so far (corrupt data).
-    public private(set) var decodeErrors = 0
+    public var decodeErrors: Int { ahead?.decodeErrors ?? source.decodeErrors }
     /// Information about the most recently returned frame.
     public private(set) var lastFrameInfo: FrameInfo?
 
     let path: String
-    private var format: UnsafeMutablePointer<AVFormatContext>?
-    private let codec: OwnedCodecContext
-    private let streamIndex: Int32
+    private let source: FrameSource
+    /// Background decoding (options.decodeAhead), started on the first read, stopped by seek and deinit.
+    private var ahead: DecodeAhead?
     private let stream: UnsafeMutablePointer<AVStream>
-    private let packet = OwnedPacket()
     /// The last decoded frame (kept for motion vectors until the next decode).
     let frame = OwnedFrame()
-    private let scaler = Scaler()
+    private let scaler: Scaler
     /// `[outputHeight * outputWidth * 3]` scratch for the float path.
     private var scratch: [UInt8] = []
     private let timeBase: Double
     private let startTime: Int64
-    private var flushing = false
+    /// Set when the time range ends (the source may still hold frames).
     private var finished = false
     /// Source frame index of the next decoded frame (nil right after a seek: derived from timestamps).
     private var nextIndex: Int? = 0
@@ -141,6 +141,9 @@ public final class VideoReader {
         ctx.pointer.pointee.max_pixels = Int64(MediaLimits.maxPixels)
         if options.exportMotionVectors {
             ctx.pointer.pointee.flags2 |= vg_flag2_export_mvs()
+            // Frame threading makes the exported vectors vary from run to run (seen with FFmpeg 5.1's
+            // H.264 decoder): decode with slice threads only when vectors are wanted.
+            ctx.pointer.pointee.thread_type = vg_thread_slice()
         }
         ret = avcodec_open2(ctx.pointer, decoder, nil)
         guard ret >= 0 else { throw MediaError.decodeFailed(path: path, reason: avErrorString(ret)) }
@@ -179,16 +182,15 @@ public final class VideoReader {
         let out = options.size.resolve(width: width, height: height)
         outputWidth = out.width
         outputHeight = out.height
-        codec = ctx
-        streamIndex = index
+        scaler = Scaler(threads: options.scaleThreads ?? options.threads)
         self.stream = stream
-        format = fmt
+        source = FrameSource(path: path, format: fmt, codec: ctx, streamIndex: index)
         ok = true
         if let s = options.start, s > 0 { try seek(to: s) }
     }
 
     deinit {
-        avformat_close_input(&format)
+        ahead?.stop()
     }
 
     /// Opens `url` and returns its metadata (container figures; no decoding).
@@ -276,17 +278,14 @@ public final class VideoReader {
     public func seek(to seconds: Double) throws {
         guard seconds.isFinite, seconds >= 0 else { throw MediaError.invalidArgument("seek time must be >= 0 (got \(seconds))") }
         let ts = startTime + Int64(seconds / max(timeBase, 1e-12))
-        let ret = av_seek_frame(format, streamIndex, ts, vg_seek_backward())
-        if ret < 0 {
-            // Some demuxers (image2 in some builds) cannot seek: restart from the beginning and skip.
-            let r2 = avformat_seek_file(format, streamIndex, Int64.min, startTime, startTime, 0)
-            if r2 < 0 { throw MediaError.decodeFailed(path: path, reason: "cannot seek: \(avErrorString(ret))") }
-            nextIndex = 0
-        } else {
-            nextIndex = seconds == 0 ? 0 : nil
+        ahead?.stop()
+        ahead = nil
+        let result = source.seek(to: ts, fallback: startTime)
+        guard result.ok else {
+            throw MediaError.decodeFailed(path: path, reason: "cannot seek: \(avErrorString(result.error))")
         }
-        avcodec_flush_buffers(codec.pointer)
-        flushing = false
+        // After a fallback to the start, indices count from 0; else they follow the timestamps.
+        nextIndex = (!result.exact || seconds == 0) ? 0 : nil
         finished = false
         seekTarget = seconds
         firstKeptIndex = nil
@@ -325,53 +324,18 @@ public final class VideoReader {
     /// Decodes the next frame of the stream into `frame`; nil at the end (or after unrecoverable corruption).
     private func decodeOne() throws -> FrameInfo? {
         if finished { return nil }
-        let ctx = codec.pointer
-        let f = frame.pointer
-        let eagain = vg_averror_eagain(), eof = vg_averror_eof()
-        var consecutiveErrors = 0
-        while true {
-            let r = avcodec_receive_frame(ctx, f)
-            if r >= 0 {
-                let w = Int(f.pointee.width), h = Int(f.pointee.height)
-                guard MediaLimits.accepts(width: w, height: h) else {
-                    av_frame_unref(f)
-                    throw MediaError.invalidSize(path: path, width: w, height: h)
-                }
-                return makeInfo(f)
-            }
-            if r == eof {
-                finished = true
-                return nil
-            }
-            if r != eagain {
-                decodeErrors += 1
-                consecutiveErrors += 1
-                if consecutiveErrors > 64 { finished = true; return nil }
-                if flushing { continue }
-            }
-            if flushing {
-                // EAGAIN while draining should not happen; end rather than spin.
-                finished = true
-                return nil
-            }
-            let pkt = packet.pointer
-            let rr = av_read_frame(format, pkt)
-            if rr < 0 {
-                // End of file, truncated or unreadable data: drain what the decoder holds.
-                if rr != eof { decodeErrors += 1 }
-                flushing = true
-                _ = avcodec_send_packet(ctx, nil)
-                continue
-            }
-            defer { av_packet_unref(pkt) }
-            if pkt.pointee.stream_index != streamIndex { continue }
-            let s = avcodec_send_packet(ctx, pkt)
-            if s < 0, s != eagain {
-                decodeErrors += 1
-                consecutiveErrors += 1
-                if consecutiveErrors > 64 { flushing = true; _ = avcodec_send_packet(ctx, nil) }
-            }
+        let got: Bool
+        if options.decodeAhead {
+            if ahead == nil { ahead = DecodeAhead(source: source) }
+            got = try ahead!.next(into: frame.pointer)
+        } else {
+            got = try source.decode(into: frame.pointer)
         }
+        guard got else {
+            finished = true
+            return nil
+        }
+        return makeInfo(frame.pointer)
     }
 
     private func makeInfo(_ f: UnsafeMutablePointer<AVFrame>) -> FrameInfo {

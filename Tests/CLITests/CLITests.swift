@@ -23,21 +23,25 @@ final class CLITests: XCTestCase {
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
-    func run(_ args: [String]) throws -> Result {
+    func run(_ args: [String], in cwd: URL? = nil) throws -> Result {
         let p = Process()
         p.executableURL = try binary()
         p.arguments = args
+        if let cwd { p.currentDirectoryURL = cwd }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         try p.run()
         // Read both pipes fully before waiting (no deadlock on large output).
-        var outData = Data(), errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }  // written by one thread, read after wait()
+        let errBox = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errHandle = err.fileHandleForReading
+        DispatchQueue.global().async { errBox.data = errHandle.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
+        let errData = errBox.data
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
@@ -119,6 +123,10 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(t.status, 1)
         XCTAssertTrue(t.stdout.contains("orbit.mp4"))
         XCTAssertTrue(t.stderr.contains("missing.mp4: no such file or directory"))
+        // Relative paths are reported as typed.
+        let rel = try run(["info", "notes.mp4"], in: dir)
+        XCTAssertEqual(rel.status, 1)
+        XCTAssertTrue(rel.stderr.hasPrefix("error: notes.mp4: not a readable video or image"), rel.stderr)
     }
 
     func testUsageErrors() throws {

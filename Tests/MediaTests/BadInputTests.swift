@@ -48,7 +48,7 @@ final class BadInputTests: XCTestCase {
             XCTAssertEqual(p, text.path)
         }
         let zero = dir.appendingPathComponent("zero.mp4")
-        FileManager.default.createFile(atPath: zero.path, contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: zero.path, contents: Data()))
         XCTAssertThrowsError(try VideoReader(url: zero)) { e in
             guard case .unreadable(let p, _)? = e as? MediaError else { return XCTFail("\(e)") }
             XCTAssertEqual(p, zero.path)
