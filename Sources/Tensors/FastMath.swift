@@ -11,8 +11,12 @@ enum FastMath {
     @inline(__always)
     static func exp(_ x: Vector) -> Vector {
         let low: Float = -87, high: Float = 88.72283
-        let c = x.clamped(lowerBound: Vector(repeating: low), upperBound: Vector(repeating: high))
-        let n = (c * 1.442_695_04).rounded(.toNearestOrEven)
+        // Written with lane masks and bit casts only: the stdlib's generic clamped / rounded /
+        // Int32 conversions are not vectorised.
+        let c = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
+        // Round to nearest with the 1.5 * 2^23 trick: the low mantissa bits then hold n.
+        let shifted = c * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
         var r = c - n * 0.693_359_375
         r = r + n * 2.121_944_4e-4
         var p = Vector(repeating: 1.987_569_15e-4)
@@ -22,7 +26,7 @@ enum FastMath {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         let y = p * r * r + r + 1
-        let ni = SIMD16<Int32>(n)
+        let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
         let half = ni &>> 1
         let rest = ni &- half
         let s1 = unsafeBitCast((half &+ 127) &<< 23, to: Vector.self)
