@@ -21,10 +21,14 @@ extension Tensor {
                             var m = -Float.infinity
                             for k in 0..<n { m = Swift.max(m, src[base + k * inner]) }
                             var total: Float = 0
-                            for k in 0..<n {
-                                let e = Foundation.exp(src[base + k * inner] - m)
-                                dst[base + k * inner] = e
-                                total += e
+                            if inner == 1 {
+                                total = FastMath.expShifted(src.baseAddress! + base, dst.baseAddress! + base, count: n, shift: m)
+                            } else {
+                                for k in 0..<n {
+                                    let e = Foundation.exp(src[base + k * inner] - m)
+                                    dst[base + k * inner] = e
+                                    total += e
+                                }
                             }
                             if log {
                                 let logTotal = Foundation.log(total) + m
