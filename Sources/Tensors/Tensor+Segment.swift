@@ -43,10 +43,13 @@ public struct SegmentIndex: Sendable, Equatable {
 }
 
 /// Splits `0..<count` into chunks run with `DispatchQueue.concurrentPerform` when the work is large.
-enum SegmentParallel {
+public enum SegmentParallel {
+    /// Upper bound on the threads segment ops use (default: the active processor count).
+    nonisolated(unsafe) public static var maxThreads = ProcessInfo.processInfo.activeProcessorCount
+
     /// Runs `body` over disjoint ranges covering `0..<count`; `work` is a rough total cost estimate.
     static func run(count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let threads = Swift.min(maxThreads, ProcessInfo.processInfo.activeProcessorCount)
         if count < 2 || work < 32_768 || threads < 2 {
             body(0..<count)
             return

@@ -18,6 +18,7 @@ struct BenchGraphs: ParsableCommand {
 
     func run() throws {
         BLAS.setThreads(threads)
+        SegmentParallel.maxThreads = threads
         var rng = RandomGenerator(seed: 0)
         let sources = (0..<edges).map { _ in Int32(rng.next() % UInt64(nodes)) }
         let targets = (0..<edges).map { _ in Int32(rng.next() % UInt64(nodes)) }
