@@ -68,6 +68,14 @@ extension Tensor {
         grad!.data.withUnsafeMutableBufferPointer { write($0) }
     }
 
+    /// Runs `body` with a pointer to this tensor's gradient buffer (created as zeros when absent),
+    /// or with nil when the tensor does not require grad. `body` must `+=` into it.
+    func withGradPointer<R>(_ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+        guard requiresGrad else { return body(nil) }
+        if grad == nil { grad = Tensor.zeros(shape) }
+        return grad!.data.withUnsafeMutableBufferPointer { body($0.baseAddress) }
+    }
+
     /// Back-propagates from this scalar (or from `seed`, a gradient of the same shape): fills `grad`
     /// of every tensor on the tape that requires grad, then frees the tape.
     /// - Parameter retainIntermediateGrads: keep `grad` on non-leaf tensors (for tests).
