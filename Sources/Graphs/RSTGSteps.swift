@@ -15,7 +15,7 @@ public final class RSTGSpaceStep: Module {
     let query: Linear
     let key: Linear
     let update: GraphMLP
-    let norm: GraphLayerNorm
+    let norm: LayerNorm
     /// `[1]` learned weight of the adjacency bias.
     public let adjacencyBias: Tensor
     /// `[P, C]` positional embedding per cell index within the frame, or nil.
@@ -30,7 +30,7 @@ public final class RSTGSpaceStep: Module {
         query = Linear(channels, channels, generator: &generator)
         key = Linear(channels, channels, generator: &generator)
         update = GraphMLP(2 * channels, h, channels, generator: &generator)
-        norm = GraphLayerNorm(channels)
+        norm = LayerNorm(channels)
         adjacencyBias = Tensor([1], shape: [1], requiresGrad: true)
         position = positions.map { Tensor.normal([$0, channels], std: 0.02, generator: &generator, requiresGrad: true) }
     }
@@ -94,11 +94,11 @@ public final class RSTGSpaceStep: Module {
 /// node position. Input `[T * K, C]` in frame-major node order (K nodes per frame, as the patch
 /// builder lays them out) -> hidden states `[T * K, H]`. Names: `cell.weight_ih`, ... (PyTorch LSTMCell).
 public final class RSTGTimeStep: Module {
-    let cell: GraphLSTMCell
+    let cell: LSTMCell
     public var isTraining = true
 
     public init(channels: Int, hidden: Int? = nil, generator: inout RandomGenerator) {
-        cell = GraphLSTMCell(channels, hidden ?? channels, generator: &generator)
+        cell = LSTMCell(channels, hidden ?? channels, generator: &generator)
     }
 
     public var children: [(name: String, module: any Module)] { [("cell", cell)] }
@@ -107,7 +107,7 @@ public final class RSTGTimeStep: Module {
     public func callAsFunction(_ x: Tensor, frames t: Int) -> Tensor {
         precondition(x.rank == 2 && x.shape[0] % Swift.max(t, 1) == 0, "RSTGTimeStep: \(x.shape) rows for \(t) frames")
         let k = x.shape[0] / t
-        var state = (h: Tensor.zeros([k, cell.hiddenSize]), c: Tensor.zeros([k, cell.hiddenSize]))
+        var state = LSTMState(h: Tensor.zeros([k, cell.config.hiddenSize]), c: Tensor.zeros([k, cell.config.hiddenSize]))
         var outputs: [Tensor] = []
         for frame in 0..<t {
             state = cell.step(x.slice(axis: 0, start: frame * k, end: (frame + 1) * k), state)
