@@ -42,9 +42,19 @@ public final class RSTGSpaceStep: Module {
         [("send", send), ("query", query), ("key", key), ("update", update), ("norm", norm)]
     }
 
+    /// The dense within-frame pairs an RSTG space step attends over.
+    public struct FramePairs: Sendable {
+        /// Edges j -> i for all nodes i, j of the same frame (self included).
+        public let adjacency: SparseAdjacency
+        /// `[E]` 1 where j and i are neighbours by the graph's spatial / cross-scale edges, else 0.
+        public let neighbour: [Float]
+        /// `[N]` index of each node within its frame (selects its positional embedding).
+        public let slot: [Int32]
+    }
+
     /// The dense within-frame pairs (j -> i for all i, j of the same frame) and their adjacency bias
     /// indicator from the graph's spatial and cross-scale edges.
-    public static func framePairs(_ graph: SpaceTimeGraph) -> (adjacency: SparseAdjacency, neighbour: [Float], slot: [Int32]) {
+    public static func framePairs(_ graph: SpaceTimeGraph) -> FramePairs {
         var linked = Set<Int64>()
         for type in [EdgeType.spatial, .crossScale] {
             guard let list = graph.edges[type] else { continue }
@@ -61,7 +71,8 @@ public final class RSTGSpaceStep: Module {
                 }
             }
         }
-        return (SparseAdjacency(sources: sources, targets: targets, nodeCount: graph.nodeCount), neighbour, slot)
+        return FramePairs(adjacency: SparseAdjacency(sources: sources, targets: targets, nodeCount: graph.nodeCount),
+                          neighbour: neighbour, slot: slot)
     }
 
     /// Node features `[N, C]` of `graph` (layout from `graph`) -> `[N, C]`.
@@ -71,7 +82,7 @@ public final class RSTGSpaceStep: Module {
     }
 
     /// As above with precomputed `framePairs`.
-    public func callAsFunction(_ x: Tensor, pairs: (adjacency: SparseAdjacency, neighbour: [Float], slot: [Int32])) -> Tensor {
+    public func callAsFunction(_ x: Tensor, pairs: FramePairs) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == channels, "RSTGSpaceStep: input \(x.shape), expected [N, \(channels)]")
         let adj = pairs.adjacency
         let e = adj.edgeCount
