@@ -42,6 +42,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Tensor micro-benchmarks (tools/bench-tensors); not part of the CLI.
+        .executableTarget(name: "vidgraph-bench", dependencies: ["Tensors"]),
+
         // Tests.
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"], resources: [.copy("Fixtures")]),

@@ -67,6 +67,19 @@ static inline int vg_sws_configure(struct SwsContext *ctx, int colorspace, int s
     return sws_setColorspaceDetails(ctx, coeffs, src_full, table, dst_full, brightness, contrast, saturation);
 }
 
+/// A scaler with slice threading (`threads` > 1 splits each picture across threads in sws_scale_frame).
+static inline struct SwsContext *vg_sws_alloc(int sw, int sh, int sf, int dw, int dh, int df, int flags, int threads) {
+    struct SwsContext *c = sws_alloc_context();
+    if (!c) return NULL;
+    if (av_opt_set_int(c, "srcw", sw, 0) < 0 || av_opt_set_int(c, "srch", sh, 0) < 0 ||
+        av_opt_set_int(c, "src_format", sf, 0) < 0 || av_opt_set_int(c, "dstw", dw, 0) < 0 ||
+        av_opt_set_int(c, "dsth", dh, 0) < 0 || av_opt_set_int(c, "dst_format", df, 0) < 0 ||
+        av_opt_set_int(c, "sws_flags", flags, 0) < 0) { sws_freeContext(c); return NULL; }
+    av_opt_set_int(c, "threads", threads, 0);  /* absent before FFmpeg 5.0: then single-threaded */
+    if (sws_init_context(c, NULL, NULL) < 0) { sws_freeContext(c); return NULL; }
+    return c;
+}
+
 /// AV_CODEC_FLAG2_EXPORT_MVS.
 static inline int vg_flag2_export_mvs(void) { return AV_CODEC_FLAG2_EXPORT_MVS; }
 /// FF_THREAD_FRAME | FF_THREAD_SLICE.

@@ -11,6 +11,8 @@ struct ImageSequence: Equatable {
     var startNumber: Int
     /// Number of consecutive images from `startNumber`.
     var count: Int
+    /// File name of the first image.
+    var firstName: String
 
     /// The full path pattern FFmpeg opens.
     var fullPattern: String { folder.appendingPathComponent(pattern).path }
@@ -64,8 +66,9 @@ struct ImageSequence: Equatable {
         var count = 0
         while numbers.contains(start + count) { count += 1 }
         let escape = { (s: String) in s.replacingOccurrences(of: "%", with: "%%") }
+        let firstDigits = digits.first { Int($0)! == start }!
         let seq = ImageSequence(folder: folder, pattern: escape(key.prefix) + number + escape(key.suffix),
-                                startNumber: start, count: count)
+                                startNumber: start, count: count, firstName: key.prefix + firstDigits + key.suffix)
         return seq
     }
 }

@@ -29,6 +29,8 @@ public enum MediaError: Error, LocalizedError, Equatable {
         case .noVideoStream(let p): return "\(p): no video stream (audio-only or data file)"
         case .noImages(let p): return "\(p): folder holds no numbered images (expected e.g. 00000.jpg, 00001.jpg, ...)"
         case .unsupportedCodec(let p, let c): return "\(p): no decoder for codec '\(c)'"
+        case .invalidSize(let p, let w, let h) where w <= 0 || h <= 0:
+            return "\(p): frame size unknown: the decoder refused the first picture (corrupt, or over the limit of \(MediaLimits.maxSide) per side / \(MediaLimits.maxPixels) pixels)"
         case .invalidSize(let p, let w, let h):
             return "\(p): unsupported frame size \(w)x\(h) (limit \(MediaLimits.maxSide) per side, \(MediaLimits.maxPixels) pixels)"
         case .decodeFailed(let p, let r): return "\(p): decoding failed (\(r))"

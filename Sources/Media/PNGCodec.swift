@@ -138,7 +138,9 @@ public enum PNGCodec {
         else {
             throw MediaError.decodeFailed(path: path, reason: "no conversion from \(String(cString: vg_pix_fmt_name(srcFormat.rawValue)))")
         }
-        _ = vg_sws_scale_frame(ctx, f, dst, Int32(stride), nil, 0, nil, 0)
+        let bytesPerPixel = format == AV_PIX_FMT_GRAY8 ? 1 : 3
+        let rows = scaler.scale(ctx, frame: f, rowBytes: Int(w) * bytesPerPixel, rows: Int(h), into: dst, stride: stride)
+        if rows <= 0 { throw MediaError.decodeFailed(path: path, reason: "conversion failed: \(avErrorString(rows))") }
     }
 
     // MARK: - Encoding

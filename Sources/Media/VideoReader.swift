@@ -19,24 +19,23 @@ public final class VideoReader {
     /// Height of converted frames.
     public let outputHeight: Int
     /// Packets or frames the decoder rejected so far (corrupt data).
-    public private(set) var decodeErrors = 0
+    public var decodeErrors: Int { ahead?.decodeErrors ?? source.decodeErrors }
     /// Information about the most recently returned frame.
     public private(set) var lastFrameInfo: FrameInfo?
 
     let path: String
-    private var format: UnsafeMutablePointer<AVFormatContext>?
-    private let codec: OwnedCodecContext
-    private let streamIndex: Int32
+    private let source: FrameSource
+    /// Background decoding (options.decodeAhead), started on the first read, stopped by seek and deinit.
+    private var ahead: DecodeAhead?
     private let stream: UnsafeMutablePointer<AVStream>
-    private let packet = OwnedPacket()
     /// The last decoded frame (kept for motion vectors until the next decode).
     let frame = OwnedFrame()
-    private let scaler = Scaler()
+    private let scaler: Scaler
     /// `[outputHeight * outputWidth * 3]` scratch for the float path.
     private var scratch: [UInt8] = []
     private let timeBase: Double
     private let startTime: Int64
-    private var flushing = false
+    /// Set when the time range ends (the source may still hold frames).
     private var finished = false
     /// Source frame index of the next decoded frame (nil right after a seek: derived from timestamps).
     private var nextIndex: Int? = 0
@@ -63,6 +62,10 @@ public final class VideoReader {
         if isDir.boolValue {
             let seq = try ImageSequence.detect(in: url)
             sequence = seq
+            let first = seq.folder.appendingPathComponent(seq.firstName)
+            if let size = ImageHeader.size(of: first), !MediaLimits.accepts(width: size.width, height: size.height) {
+                throw MediaError.invalidSize(path: path, width: size.width, height: size.height)
+            }
             var dict: OpaquePointer?
             av_dict_set(&dict, "pattern_type", "sequence", 0)
             av_dict_set(&dict, "start_number", String(seq.startNumber), 0)
@@ -70,6 +73,9 @@ public final class VideoReader {
             ret = avformat_open_input(&fmt, seq.fullPattern, av_find_input_format("image2"), &dict)
             av_dict_free(&dict)
         } else {
+            if let size = ImageHeader.size(of: url), !MediaLimits.accepts(width: size.width, height: size.height) {
+                throw MediaError.invalidSize(path: path, width: size.width, height: size.height)
+            }
             ret = avformat_open_input(&fmt, path, nil, nil)
         }
         guard ret >= 0, let fmt else {
@@ -87,7 +93,12 @@ public final class VideoReader {
                 throw MediaError.invalidSize(path: path, width: Int(par.width), height: Int(par.height))
             }
         }
-        ret = avformat_find_stream_info(fmt, nil)
+        // Stream probing decodes a few frames: cap the picture size its decoders may allocate.
+        let streamCount = Int(fmt.pointee.nb_streams)
+        var probeOptions = [OpaquePointer?](repeating: nil, count: max(1, streamCount))
+        for i in 0..<streamCount { av_dict_set(&probeOptions[i], "max_pixels", String(MediaLimits.maxPixels), 0) }
+        ret = probeOptions.withUnsafeMutableBufferPointer { avformat_find_stream_info(fmt, $0.baseAddress) }
+        for i in 0..<streamCount { av_dict_free(&probeOptions[i]) }
         guard ret >= 0 else { throw MediaError.unreadable(path: path, reason: avErrorString(ret)) }
 
         // Pick the best video stream that is not an attached picture (cover art).
@@ -126,6 +137,7 @@ public final class VideoReader {
         ctx.pointer.pointee.thread_count = Int32(options.threads)
         ctx.pointer.pointee.thread_type = vg_thread_frame_slice()
         ctx.pointer.pointee.pkt_timebase = stream.pointee.time_base
+        ctx.pointer.pointee.max_pixels = Int64(MediaLimits.maxPixels)
         if options.exportMotionVectors {
             ctx.pointer.pointee.flags2 |= vg_flag2_export_mvs()
         }
@@ -166,16 +178,15 @@ public final class VideoReader {
         let out = options.size.resolve(width: width, height: height)
         outputWidth = out.width
         outputHeight = out.height
-        codec = ctx
-        streamIndex = index
+        scaler = Scaler(threads: options.scaleThreads ?? options.threads)
         self.stream = stream
-        format = fmt
+        source = FrameSource(path: path, format: fmt, codec: ctx, streamIndex: index)
         ok = true
         if let s = options.start, s > 0 { try seek(to: s) }
     }
 
     deinit {
-        avformat_close_input(&format)
+        ahead?.stop()
     }
 
     /// Opens `url` and returns its metadata (container figures; no decoding).
@@ -222,10 +233,14 @@ public final class VideoReader {
     }
 
     /// Decodes the next sampled frame as planar float RGB in 0...1 into `buffer`
-    /// (`[3, outputHeight, outputWidth]`, CHW, R first). Returns nil at the end.
-    public func nextFrame(intoCHW buffer: UnsafeMutablePointer<Float>) throws -> FrameInfo? {
-        guard let info = try decodeNextKept() else { return nil }
+    /// (`[3, outputHeight, outputWidth]`, CHW, R first; at least that many elements). Returns nil at the end.
+    /// (A buffer pointer, not a plain pointer, so that `&array` cannot silently bind here.)
+    public func nextFrame(intoCHW target: UnsafeMutableBufferPointer<Float>) throws -> FrameInfo? {
         let plane = outputWidth * outputHeight
+        guard target.count >= 3 * plane, let buffer = target.baseAddress else {
+            throw MediaError.invalidArgument("CHW buffer holds \(target.count) floats, needs 3x\(outputHeight)x\(outputWidth)")
+        }
+        guard let info = try decodeNextKept() else { return nil }
         if scratch.count != plane * 3 { scratch = [UInt8](repeating: 0, count: plane * 3) }
         let ow = outputWidth
         try scratch.withUnsafeMutableBufferPointer { buf in
@@ -246,7 +261,7 @@ public final class VideoReader {
     public func nextFrame(intoCHW buffer: inout [Float]) throws -> FrameInfo? {
         let n = 3 * outputWidth * outputHeight
         if buffer.count != n { buffer = [Float](repeating: 0, count: n) }
-        return try buffer.withUnsafeMutableBufferPointer { try nextFrame(intoCHW: $0.baseAddress!) }
+        return try buffer.withUnsafeMutableBufferPointer { try nextFrame(intoCHW: $0) }
     }
 
     /// Reads all remaining sampled frames, calling `body` for each.
@@ -259,17 +274,14 @@ public final class VideoReader {
     public func seek(to seconds: Double) throws {
         guard seconds.isFinite, seconds >= 0 else { throw MediaError.invalidArgument("seek time must be >= 0 (got \(seconds))") }
         let ts = startTime + Int64(seconds / max(timeBase, 1e-12))
-        let ret = av_seek_frame(format, streamIndex, ts, vg_seek_backward())
-        if ret < 0 {
-            // Some demuxers (image2 in some builds) cannot seek: restart from the beginning and skip.
-            let r2 = avformat_seek_file(format, streamIndex, Int64.min, startTime, startTime, 0)
-            if r2 < 0 { throw MediaError.decodeFailed(path: path, reason: "cannot seek: \(avErrorString(ret))") }
-            nextIndex = 0
-        } else {
-            nextIndex = seconds == 0 ? 0 : nil
+        ahead?.stop()
+        ahead = nil
+        let result = source.seek(to: ts, fallback: startTime)
+        guard result.ok else {
+            throw MediaError.decodeFailed(path: path, reason: "cannot seek: \(avErrorString(result.error))")
         }
-        avcodec_flush_buffers(codec.pointer)
-        flushing = false
+        // After a fallback to the start, indices count from 0; else they follow the timestamps.
+        nextIndex = (!result.exact || seconds == 0) ? 0 : nil
         finished = false
         seekTarget = seconds
         firstKeptIndex = nil
@@ -308,53 +320,18 @@ public final class VideoReader {
     /// Decodes the next frame of the stream into `frame`; nil at the end (or after unrecoverable corruption).
     private func decodeOne() throws -> FrameInfo? {
         if finished { return nil }
-        let ctx = codec.pointer
-        let f = frame.pointer
-        let eagain = vg_averror_eagain(), eof = vg_averror_eof()
-        var consecutiveErrors = 0
-        while true {
-            let r = avcodec_receive_frame(ctx, f)
-            if r >= 0 {
-                let w = Int(f.pointee.width), h = Int(f.pointee.height)
-                guard MediaLimits.accepts(width: w, height: h) else {
-                    av_frame_unref(f)
-                    throw MediaError.invalidSize(path: path, width: w, height: h)
-                }
-                return makeInfo(f)
-            }
-            if r == eof {
-                finished = true
-                return nil
-            }
-            if r != eagain {
-                decodeErrors += 1
-                consecutiveErrors += 1
-                if consecutiveErrors > 64 { finished = true; return nil }
-                if flushing { continue }
-            }
-            if flushing {
-                // EAGAIN while draining should not happen; end rather than spin.
-                finished = true
-                return nil
-            }
-            let pkt = packet.pointer
-            let rr = av_read_frame(format, pkt)
-            if rr < 0 {
-                // End of file, truncated or unreadable data: drain what the decoder holds.
-                if rr != eof { decodeErrors += 1 }
-                flushing = true
-                _ = avcodec_send_packet(ctx, nil)
-                continue
-            }
-            defer { av_packet_unref(pkt) }
-            if pkt.pointee.stream_index != streamIndex { continue }
-            let s = avcodec_send_packet(ctx, pkt)
-            if s < 0, s != eagain {
-                decodeErrors += 1
-                consecutiveErrors += 1
-                if consecutiveErrors > 64 { flushing = true; _ = avcodec_send_packet(ctx, nil) }
-            }
+        let got: Bool
+        if options.decodeAhead {
+            if ahead == nil { ahead = DecodeAhead(source: source) }
+            got = try ahead!.next(into: frame.pointer)
+        } else {
+            got = try source.decode(into: frame.pointer)
         }
+        guard got else {
+            finished = true
+            return nil
+        }
+        return makeInfo(frame.pointer)
     }
 
     private func makeInfo(_ f: UnsafeMutablePointer<AVFrame>) -> FrameInfo {
@@ -396,7 +373,7 @@ public final class VideoReader {
             throw MediaError.decodeFailed(
                 path: path, reason: "no conversion from \(String(cString: vg_pix_fmt_name(srcFormat.rawValue))) to rgb24")
         }
-        let rows = vg_sws_scale_frame(ctx, f, dst, Int32(stride), nil, 0, nil, 0)
+        let rows = scaler.scale(ctx, frame: f, rowBytes: outputWidth * 3, rows: outputHeight, into: dst, stride: stride)
         if rows <= 0 { throw MediaError.decodeFailed(path: path, reason: "conversion failed: \(avErrorString(rows))") }
     }
 }

@@ -28,6 +28,10 @@ public struct VideoReaderOptions: Equatable, Sendable {
     public var size: FrameSize = .original
     /// Decoder threads (FFmpeg thread_count; frame + slice threading).
     public var threads: Int = 2
+    /// swscale slice threads for conversion; nil uses `threads` (as ffmpeg's scale filter uses its filter threads).
+    public var scaleThreads: Int? = nil
+    /// Decode on a background thread up to 2 frames ahead, so conversion and the caller's work overlap decoding.
+    public var decodeAhead: Bool = true
     /// Keep every k-th decoded frame (counted from the first frame in the time range); 1 keeps all.
     public var every: Int = 1
     /// Keep frames at about this rate (frames per second of video time); nil keeps the source rate.
@@ -45,7 +49,8 @@ public struct VideoReaderOptions: Equatable, Sendable {
 
     public init(size: FrameSize = .original, threads: Int = 2, every: Int = 1, targetFPS: Double? = nil,
                 start: Double? = nil, end: Double? = nil, maxFrames: Int? = nil,
-                exportMotionVectors: Bool = false, imageSequenceFPS: Double = 24) {
+                exportMotionVectors: Bool = false, imageSequenceFPS: Double = 24, scaleThreads: Int? = nil,
+                decodeAhead: Bool = true) {
         self.size = size
         self.threads = threads
         self.every = every
@@ -55,11 +60,14 @@ public struct VideoReaderOptions: Equatable, Sendable {
         self.maxFrames = maxFrames
         self.exportMotionVectors = exportMotionVectors
         self.imageSequenceFPS = imageSequenceFPS
+        self.scaleThreads = scaleThreads
+        self.decodeAhead = decodeAhead
     }
 
     /// Checks the options; throws `MediaError.invalidArgument` naming the bad one.
     func validate() throws {
         if threads < 0 || threads > 64 { throw MediaError.invalidArgument("threads must be in 0...64 (got \(threads))") }
+        if let t = scaleThreads, t < 1 || t > 64 { throw MediaError.invalidArgument("scale threads must be in 1...64 (got \(t))") }
         if every < 1 { throw MediaError.invalidArgument("every must be >= 1 (got \(every))") }
         if let f = targetFPS, !(f > 0 && f.isFinite) { throw MediaError.invalidArgument("target fps must be > 0 (got \(f))") }
         if let s = start, !(s >= 0 && s.isFinite) { throw MediaError.invalidArgument("start must be >= 0 (got \(s))") }

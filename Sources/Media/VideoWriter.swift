@@ -15,7 +15,7 @@ public enum VideoQuality: Equatable, Sendable {
 
 /// Encodes RGB frames to an H.264 video (libx264; MPEG-4 Part 2 when x264 is missing).
 ///
-/// The container follows the file extension (mp4 by default). Output goes to a hidden temporary
+/// The container follows the file extension (mp4 by default; the mp4 index is written at the front). Output goes to a hidden temporary
 /// file in the same folder, renamed at `finish()`; `abort()` (or deinit without `finish()`)
 /// removes it. Odd frame sizes are encoded as 4:4:4 (4:2:0 needs even sizes).
 public final class VideoWriter {
@@ -37,6 +37,8 @@ public final class VideoWriter {
     private let codec: OwnedCodecContext
     private let stream: UnsafeMutablePointer<AVStream>
     private let frame = OwnedFrame()
+    /// Padded RGB24 copy of the appended image (swscale input).
+    private let source = OwnedFrame()
     private let packet = OwnedPacket()
     private let scaler = Scaler(flags: Int32(SWS_BICUBIC) | Int32(SWS_ACCURATE_RND))
     private var done = false
@@ -136,10 +138,20 @@ public final class VideoWriter {
         f.pointee.format = pixFmt.rawValue
         ret = av_frame_get_buffer(f, 0)
         guard ret >= 0 else { throw MediaError.encodeFailed(path: path, reason: avErrorString(ret)) }
+        let src = source.pointer
+        src.pointee.width = Int32(width)
+        src.pointee.height = Int32(height)
+        src.pointee.format = AV_PIX_FMT_RGB24.rawValue
+        ret = av_frame_get_buffer(src, 0)
+        guard ret >= 0 else { throw MediaError.encodeFailed(path: path, reason: avErrorString(ret)) }
 
         ret = avio_open(&oc.pointee.pb, tmp.path, AVIO_FLAG_WRITE)
         guard ret >= 0 else { throw MediaError.encodeFailed(path: path, reason: "cannot create file: \(avErrorString(ret))") }
-        ret = avformat_write_header(oc, nil)
+        // mp4/mov: index (moov) at the front, so a truncated file still plays up to the cut.
+        var muxOptions: OpaquePointer?
+        av_dict_set(&muxOptions, "movflags", "+faststart", 0)
+        ret = avformat_write_header(oc, &muxOptions)
+        av_dict_free(&muxOptions)
         guard ret >= 0 else {
             avio_closep(&oc.pointee.pb)
             try? FileManager.default.removeItem(at: tmp)
@@ -170,12 +182,20 @@ public final class VideoWriter {
                                        colorspace: Int32(AVCOL_SPC_BT470BG.rawValue), srcFull: true,
                                        dstFull: dstFormat == AV_PIX_FMT_BGR0)
         else { throw MediaError.encodeFailed(path: url.path, reason: "no rgb24 conversion") }
+        // Copy into the padded RGB frame (swscale may read a little past each row), then convert.
+        let src = source.pointer
+        ret = av_frame_make_writable(src)
+        guard ret >= 0 else { throw MediaError.encodeFailed(path: url.path, reason: avErrorString(ret)) }
+        let srcData = vg_frame_data(src, 0)!, srcStride = Int(vg_frame_linesize(src, 0))
         image.pixels.withUnsafeBufferPointer { buf in
-            _ = vg_sws_scale_packed(sws, buf.baseAddress!, Int32(width * 3), Int32(height),
-                                    vg_frame_data(f, 0), vg_frame_linesize(f, 0),
-                                    vg_frame_data(f, 1), vg_frame_linesize(f, 1),
-                                    vg_frame_data(f, 2), vg_frame_linesize(f, 2))
+            for y in 0..<height {
+                (srcData + y * srcStride).update(from: buf.baseAddress! + y * width * 3, count: width * 3)
+            }
         }
+        let rows = vg_sws_scale_frame(sws, src, vg_frame_data(f, 0), vg_frame_linesize(f, 0),
+                                      vg_frame_data(f, 1), vg_frame_linesize(f, 1),
+                                      vg_frame_data(f, 2), vg_frame_linesize(f, 2))
+        guard rows > 0 else { throw MediaError.encodeFailed(path: url.path, reason: "conversion failed: \(avErrorString(rows))") }
         f.pointee.pts = Int64(frameCount)
         ret = avcodec_send_frame(codec.pointer, f)
         guard ret >= 0 else { throw MediaError.encodeFailed(path: url.path, reason: avErrorString(ret)) }

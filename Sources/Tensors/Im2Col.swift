@@ -44,6 +44,13 @@ struct Conv2dGeometry {
     /// A 1x1, stride-1, unpadded convolution reads the input directly as the column matrix.
     var isPointwise: Bool { kernelH == 1 && kernelW == 1 && strideH == 1 && strideW == 1 && padH == 0 && padW == 0 }
 
+    /// Output rows per im2col band of a single large image: the column block then stays in cache
+    /// between im2col and the GEMM's packing.
+    var bandRows: Int {
+        let target = 1024 * Parallel.workers
+        return Swift.max(1, Swift.min(outH, target / Swift.max(outW, 1)))
+    }
+
     /// Images folded into one GEMM: enough for ~4096 columns (OpenBLAS is slow on skinny shapes).
     var imagesPerChunk: Int {
         if isPointwise { return 1 }
@@ -59,9 +66,12 @@ struct Conv2dGeometry {
         return (lo, hi)
     }
 
-    /// Writes the column matrix `[rows, images.count * P]` of `images` of `x` (`[N, Cin, H, W]`).
-    func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, cols: UnsafeMutablePointer<Float>) {
-        let ld = images.count * pixels
+    /// Writes the column matrix `[rows, images.count * B]` of `images` of `x` (`[N, Cin, H, W]`) for
+    /// the band of output rows `outRows` (all rows by default; B = outRows.count * Wo pixels).
+    func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, outRows: Range<Int>? = nil, cols: UnsafeMutablePointer<Float>) {
+        let band = outRows ?? 0..<outH
+        let bandPixels = band.count * outW
+        let ld = images.count * bandPixels
         Parallel.forRanges(rows, minPerRange: 2) { rowRange in
             for row in rowRange {
                 let j = row % kernelW, i = (row / kernelW) % kernelH, c = row / (kernelW * kernelH)
@@ -69,8 +79,8 @@ struct Conv2dGeometry {
                 let (lo, hi) = Conv2dGeometry.validRange(base: colBase, stride: strideW, extent: width, count: outW)
                 for (t, n) in images.enumerated() {
                     let src = x + (n * inChannels + c) * inPixels
-                    var dst = cols + row * ld + t * pixels
-                    for oh in 0..<outH {
+                    var dst = cols + row * ld + t * bandPixels
+                    for oh in band {
                         let ih = oh * strideH - padH + i * dilationH
                         if ih < 0 || ih >= height {
                             dst.update(repeating: 0, count: outW)
@@ -91,10 +101,12 @@ struct Conv2dGeometry {
         }
     }
 
-    /// Adds the column matrix `[rows, images.count * P]` back into `dx` (`[N, Cin, H, W]`):
-    /// the adjoint of `im2col`. Channels are split between threads, so writes never collide.
-    func col2imAdd(_ cols: UnsafePointer<Float>, images: Range<Int>, dx: UnsafeMutablePointer<Float>) {
-        let ld = images.count * pixels
+    /// Adds the column matrix `[rows, images.count * B]` of the band `outRows` back into `dx`
+    /// (`[N, Cin, H, W]`): the adjoint of `im2col`. Channels are split between threads, so writes never collide.
+    func col2imAdd(_ cols: UnsafePointer<Float>, images: Range<Int>, outRows: Range<Int>? = nil, dx: UnsafeMutablePointer<Float>) {
+        let band = outRows ?? 0..<outH
+        let bandPixels = band.count * outW
+        let ld = images.count * bandPixels
         let taps = kernelH * kernelW
         Parallel.forRanges(inChannels) { channelRange in
             for c in channelRange {
@@ -106,8 +118,8 @@ struct Conv2dGeometry {
                     if hi <= lo { continue }
                     for (t, n) in images.enumerated() {
                         let dstImage = dx + (n * inChannels + c) * inPixels
-                        var src = cols + row * ld + t * pixels
-                        for oh in 0..<outH {
+                        var src = cols + row * ld + t * bandPixels
+                        for oh in band {
                             let ih = oh * strideH - padH + i * dilationH
                             if ih >= 0 && ih < height {
                                 let drow = dstImage + ih * width + colBase
@@ -125,3 +137,4 @@ struct Conv2dGeometry {
         }
     }
 }
+

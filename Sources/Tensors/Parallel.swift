@@ -4,7 +4,7 @@ import Foundation
 /// (vidgraph targets 2-core machines; OpenBLAS handles its own threads).
 enum Parallel {
     /// Number of concurrent ranges used by the element loops.
-    static let workers = Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))
+    nonisolated(unsafe) static var workers = Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))
 
     /// Runs `body` over `0..<count` split into at most `workers` ranges; ranges of fewer than
     /// `minPerRange` items run on the calling thread.
@@ -21,15 +21,66 @@ enum Parallel {
     }
 }
 
-/// A scratch buffer of Floats, uninitialised, freed when it goes out of scope.
+extension Parallel {
+    /// Elementwise loops shorter than this run on one thread (thread hand-off costs more).
+    static let elementwiseGrain = 32_768
+}
+
+/// A scratch buffer of Floats (uninitialised) borrowed from a small process-wide pool and returned
+/// to it on deinit, so hot loops (im2col columns) do not page-fault fresh memory on every call.
 final class ScratchBuffer {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
+    private let capacity: Int
+
+    /// Pooled blocks (capacity, pointer); at most `poolLimit` kept, the largest preferred.
+    nonisolated(unsafe) private static var pool: [(Int, UnsafeMutablePointer<Float>)] = []
+    private static let lock = NSLock()
+    private static let poolLimit = 6
 
     init(count: Int) {
         self.count = count
-        pointer = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(count, 1))
+        ScratchBuffer.lock.lock()
+        // Smallest pooled block that fits.
+        var best = -1
+        for (i, block) in ScratchBuffer.pool.enumerated() where block.0 >= count {
+            if best < 0 || block.0 < ScratchBuffer.pool[best].0 { best = i }
+        }
+        if best >= 0 {
+            let block = ScratchBuffer.pool.remove(at: best)
+            ScratchBuffer.lock.unlock()
+            capacity = block.0
+            pointer = block.1
+        } else {
+            ScratchBuffer.lock.unlock()
+            capacity = Swift.max(count, 1)
+            pointer = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
+        }
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        ScratchBuffer.lock.lock()
+        ScratchBuffer.pool.append((capacity, pointer))
+        var evicted: UnsafeMutablePointer<Float>?
+        if ScratchBuffer.pool.count > ScratchBuffer.poolLimit {
+            // Drop the smallest block.
+            let smallest = ScratchBuffer.pool.indices.min { ScratchBuffer.pool[$0].0 < ScratchBuffer.pool[$1].0 }!
+            evicted = ScratchBuffer.pool.remove(at: smallest).1
+        }
+        ScratchBuffer.lock.unlock()
+        evicted?.deallocate()
+    }
+}
+
+/// The number of threads vidgraph's tensor ops use (OpenBLAS and the element loops together).
+public enum ComputeThreads {
+    /// Threads for GEMMs and for the parallel element loops (default: min(2, cores)).
+    public static var count: Int {
+        get { Parallel.workers }
+        set {
+            precondition(newValue >= 1, "ComputeThreads: \(newValue) threads")
+            Parallel.workers = newValue
+            BLAS.setThreads(newValue)
+        }
+    }
 }

@@ -12,7 +12,7 @@ extension Tensor {
                                  dilation: dilation, groups: groups)
         if let bias { precondition(bias.shape == [geo.outChannels], "conv2d: bias \(bias.shape) for \(geo.outChannels) output channels") }
         let p = geo.pixels, cout = geo.outChannels
-        var out = [Float](repeating: 0, count: geo.batch * cout * p)  // [N, Cout, Ho, Wo]
+        var out = Tensor.uninitializedStorage(geo.batch * cout * p)  // [N, Cout, Ho, Wo]
         let chunk = geo.imagesPerChunk
         input.data.withUnsafeBufferPointer { xp in
             weight.data.withUnsafeBufferPointer { wp in
@@ -23,6 +23,21 @@ extension Tensor {
                     for n0 in Swift.stride(from: 0, to: geo.batch, by: chunk) {
                         let images = n0..<Swift.min(geo.batch, n0 + chunk)
                         let ncols = images.count * p
+                        if images.count == 1, let cols, geo.bandRows < geo.outH {
+                            // One large image: im2col and GEMM band by band of output rows.
+                            for oh0 in Swift.stride(from: 0, to: geo.outH, by: geo.bandRows) {
+                                let band = oh0..<Swift.min(geo.outH, oh0 + geo.bandRows)
+                                let bandCols = band.count * geo.outW
+                                geo.im2col(x, images: images, outRows: band, cols: cols.pointer)
+                                for gi in 0..<groups {
+                                    BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: bandCols, k: geo.rowsPerGroup,
+                                               a: w + gi * geo.outPerGroup * geo.rowsPerGroup, lda: geo.rowsPerGroup,
+                                               b: cols.pointer + gi * geo.rowsPerGroup * bandCols, ldb: bandCols,
+                                               c: o + (n0 * cout + gi * geo.outPerGroup) * p + oh0 * geo.outW, ldc: p)
+                                }
+                            }
+                            continue
+                        }
                         let b: UnsafePointer<Float>
                         if let cols {
                             geo.im2col(x, images: images, cols: cols.pointer)
@@ -100,6 +115,31 @@ extension Tensor {
                             for n0 in Swift.stride(from: 0, to: geo.batch, by: chunk) {
                                 let images = n0..<Swift.min(geo.batch, n0 + chunk)
                                 let ncols = images.count * p
+                                if images.count == 1, !geo.isPointwise, geo.bandRows < geo.outH {
+                                    // One large image: band by band of output rows (as the forward).
+                                    for oh0 in Swift.stride(from: 0, to: geo.outH, by: geo.bandRows) {
+                                        let band = oh0..<Swift.min(geo.outH, oh0 + geo.bandRows)
+                                        let bandCols = band.count * geo.outW
+                                        let gb = gp + n0 * cout * p + oh0 * geo.outW  // [Cout, bandCols], row stride p
+                                        if let dw, let cols {
+                                            geo.im2col(x, images: images, outRows: band, cols: cols.pointer)
+                                            for gi in 0..<groups {
+                                                BLAS.sgemm(transposeA: false, transposeB: true, m: og, n: kg, k: bandCols,
+                                                           a: gb + gi * og * p, lda: p, b: cols.pointer + gi * kg * bandCols, ldb: bandCols,
+                                                           beta: 1, c: dw + gi * og * kg, ldc: kg)
+                                            }
+                                        }
+                                        if let dx, let dcols {
+                                            for gi in 0..<groups {
+                                                BLAS.sgemm(transposeA: true, transposeB: false, m: kg, n: bandCols, k: og,
+                                                           a: w + gi * og * kg, lda: kg, b: gb + gi * og * p, ldb: p,
+                                                           c: dcols.pointer + gi * kg * bandCols, ldc: bandCols)
+                                            }
+                                            geo.col2imAdd(dcols.pointer, images: images, outRows: band, dx: dx)
+                                        }
+                                    }
+                                    continue
+                                }
                                 // The output gradient as [Cout, ncols].
                                 let gm: UnsafePointer<Float>
                                 if let gathered {

@@ -4,18 +4,44 @@ import Foundation
 extension Tensor {
     /// Applies `forward` elementwise and records `derivative(x, y)` for backward.
     func unary(_ forward: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Tensor {
-        let x = self
-        var out = [Float](repeating: 0, count: data.count)
+        var out = Tensor.uninitializedStorage(data.count)
         data.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in for i in 0..<dst.count { dst[i] = forward(src[i]) } }
+            out.withUnsafeMutableBufferPointer { dst in
+                Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
+                    for i in range { dst[i] = forward(src[i]) }
+                }
+            }
         }
-        let result = Tensor(out, shape: shape)
+        return recordUnary(Tensor(out, shape: shape), derivative: derivative)
+    }
+
+    /// `unary` with a 16-lane forward function (FastMath).
+    func vectorUnary(_ forward: (FastMath.Vector) -> FastMath.Vector, derivative: @escaping (Float, Float) -> Float) -> Tensor {
+        var out = Tensor.uninitializedStorage(data.count)
+        data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                Parallel.forRanges(dst.count / 16, minPerRange: Parallel.elementwiseGrain / 16) { range in
+                    let end = range.upperBound == dst.count / 16 ? dst.count : range.upperBound * 16
+                    FastMath.map(src.baseAddress! + range.lowerBound * 16, dst.baseAddress! + range.lowerBound * 16,
+                                 count: end - range.lowerBound * 16, forward)
+                }
+                if dst.count > 0 && dst.count < 16 { FastMath.map(src.baseAddress!, dst.baseAddress!, count: dst.count, forward) }
+            }
+        }
+        return recordUnary(Tensor(out, shape: shape), derivative: derivative)
+    }
+
+    /// Records y = f(x) with backward dx += g * derivative(x, y).
+    private func recordUnary(_ result: Tensor, derivative: @escaping (Float, Float) -> Float) -> Tensor {
+        let x = self
         return Tensor.record(result, inputs: [x]) { g in
             x.accumulateGrad { dst in
                 g.data.withUnsafeBufferPointer { pg in
                     x.data.withUnsafeBufferPointer { px in
                         result.data.withUnsafeBufferPointer { py in
-                            for i in 0..<dst.count { dst[i] += pg[i] * derivative(px[i], py[i]) }
+                            Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
+                                for i in range { dst[i] += pg[i] * derivative(px[i], py[i]) }
+                            }
                         }
                     }
                 }
@@ -26,7 +52,7 @@ extension Tensor {
     /// -x
     public func neg() -> Tensor { affine(scale: -1, shift: 0) }
     /// e^x; d = y.
-    public func exp() -> Tensor { unary({ Foundation.exp($0) }, derivative: { _, y in y }) }
+    public func exp() -> Tensor { vectorUnary(FastMath.exp, derivative: { _, y in y }) }
     /// ln x; d = 1/x.
     public func log() -> Tensor { unary({ Foundation.log($0) }, derivative: { x, _ in 1 / x }) }
     /// sqrt x; d = 1/(2y).
@@ -45,11 +71,10 @@ extension Tensor {
     }
     /// 1 / (1 + e^-x); d = y (1 - y).
     public func sigmoid() -> Tensor {
-        unary({ $0 >= 0 ? 1 / (1 + Foundation.exp(-$0)) : Foundation.exp($0) / (1 + Foundation.exp($0)) },
-              derivative: { _, y in y * (1 - y) })
+        vectorUnary(FastMath.sigmoid, derivative: { _, y in y * (1 - y) })
     }
     /// tanh x; d = 1 - y^2.
-    public func tanh() -> Tensor { unary({ Foundation.tanh($0) }, derivative: { _, y in 1 - y * y }) }
+    public func tanh() -> Tensor { vectorUnary(FastMath.tanh, derivative: { _, y in 1 - y * y }) }
     /// GELU (exact, erf form as PyTorch's default): x * Phi(x); d = Phi(x) + x * phi(x).
     public func gelu() -> Tensor {
         unary({ 0.5 * $0 * (1 + erf($0 / Float(2).squareRoot())) }, derivative: { x, _ in

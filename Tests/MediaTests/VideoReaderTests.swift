@@ -147,4 +147,39 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertThrowsError(try VideoReader(url: url, options: VideoReaderOptions(start: 2, end: 1)))
         XCTAssertThrowsError(try VideoReader(url: url, options: VideoReaderOptions(size: .exact(width: 0, height: 4))))
     }
+
+    func testThreadedScalingMatchesSingleThreaded() throws {
+        let url = try TestPaths.davis().appendingPathComponent("videos/breakdance.mp4")
+        let a = try VideoReader(url: url, options: VideoReaderOptions(size: .exact(width: 224, height: 224), threads: 2, maxFrames: 5))
+        let b = try VideoReader(url: url, options: VideoReaderOptions(size: .exact(width: 224, height: 224), threads: 1,
+                                                                     maxFrames: 5, scaleThreads: 1))
+        let c = try VideoReader(url: url, options: VideoReaderOptions(size: .original, threads: 2, maxFrames: 2, scaleThreads: 3))
+        let d = try VideoReader(url: url, options: VideoReaderOptions(size: .original, threads: 1, maxFrames: 2, scaleThreads: 1))
+        for _ in 0..<5 { XCTAssertEqual(try a.nextFrame(), try b.nextFrame()) }
+        XCTAssertNil(try a.nextFrame())
+        for _ in 0..<2 { XCTAssertEqual(try c.nextFrame(), try d.nextFrame()) }
+    }
+
+    func testDecodeAheadMatchesSynchronousAndStopsCleanly() throws {
+        let url = try TestPaths.davis().appendingPathComponent("videos/scooter-black.mp4")
+        let o = VideoReaderOptions(size: .exact(width: 40, height: 30), exportMotionVectors: true)
+        var sync = o
+        sync.decodeAhead = false
+        let a = try VideoReader(url: url, options: o), b = try VideoReader(url: url, options: sync)
+        var n = 0
+        while let fa = try a.nextFrame() {
+            XCTAssertEqual(fa, try b.nextFrame())
+            XCTAssertEqual(a.motionField(width: 20, height: 15), b.motionField(width: 20, height: 15), "frame \(n)")
+            n += 1
+        }
+        XCTAssertNil(try b.nextFrame())
+        XCTAssertEqual(n, 43)
+        // Seek while frames are decoded ahead, then abandon readers mid-stream (deinit joins the thread).
+        for _ in 0..<20 {
+            let r = try VideoReader(url: url, options: o)
+            _ = try r.nextFrame()
+            try r.seek(to: 1.0)
+            XCTAssertEqual(try r.nextFrame()?.index, 24)
+        }
+    }
 }

@@ -80,4 +80,34 @@ final class Conv2dTests: XCTestCase {
         checkGradients([x]) { Tensor.conv2d($0[0], weight: w, bias: nil, padding: (1, 1)) }
         checkGradients([w]) { Tensor.conv2d(x, weight: $0[0], bias: nil, stride: (2, 2)) }
     }
+
+    func testBandedLargeImageMatchesUnbanded() {
+        // 70 x 40 output rows: banded by output rows when the band (1024 * workers columns) is
+        // shorter than the image; a huge worker count disables banding for the reference.
+        let x = randn([1, 3, 70, 40], seed: 70), w = randn([4, 3, 3, 3], seed: 71), b = randn([4], seed: 72)
+        let saved = Parallel.workers
+        defer { Parallel.workers = saved }
+        func run(workers: Int) -> [[Float]] {
+            Parallel.workers = workers
+            for t in [x, w, b] { t.requiresGrad = true; t.zeroGrad() }
+            let y = Tensor.conv2d(x, weight: w, bias: b, stride: (1, 1), padding: (1, 1))
+            var rng = RandomGenerator(seed: 5)
+            (y * Tensor.uniform(y.shape, low: -1, high: 1, generator: &rng)).sum().backward()
+            return [y.data, x.grad!.data, w.grad!.data, b.grad!.data]
+        }
+        let reference = run(workers: 64)
+        Parallel.workers = 1
+        XCTAssertEqual(Conv2dGeometry(input: [1, 3, 70, 40], weight: [4, 3, 3, 3], stride: (1, 1), padding: (1, 1),
+                                      dilation: (1, 1), groups: 1).bandRows, 25)
+        for workers in [1, 2] {
+            let banded = run(workers: workers)
+            for (k, (a, r)) in zip(banded, reference).enumerated() {
+                var worst: Float = 0
+                for i in 0..<r.count { worst = max(worst, abs(a[i] - r[i]) / max(1, abs(r[i]))) }
+                XCTAssertLessThan(worst, 1e-4, "workers \(workers) output \(k)")
+            }
+        }
+        let naive = naiveConv(x, w, b, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1)
+        for i in Swift.stride(from: 0, to: naive.count, by: 37) { XCTAssertEqual(reference[0][i], naive[i], accuracy: 1e-4) }
+    }
 }

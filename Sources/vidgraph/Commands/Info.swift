@@ -47,7 +47,9 @@ struct Info: ParsableCommand {
                 }
             } catch {
                 failed += 1
-                let message = (error as? LocalizedError)?.errorDescription ?? "\(input): \(error)"
+                // Name the file as the user typed it (the library reports absolute paths).
+                let message = ((error as? LocalizedError)?.errorDescription ?? "\(input): \(error)")
+                    .replacingOccurrences(of: url.path, with: input)
                 if json {
                     print("{\"path\":\(Self.quote(input)),\"error\":\(Self.quote(message))}")
                 }

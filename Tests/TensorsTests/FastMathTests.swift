@@ -1,0 +1,49 @@
+import Foundation
+import XCTest
+@testable import Tensors
+
+/// The vectorised exp / sigmoid / tanh against libm over a dense sweep and the edge cases.
+final class FastMathTests: XCTestCase {
+    func sweep(_ f: (FastMath.Vector) -> FastMath.Vector, _ reference: (Double) -> Double,
+               from low: Float, to high: Float, relative: Double, absolute: Double, label: String) {
+        let count = 200_003
+        let xs = (0..<count).map { low + (high - low) * Float($0) / Float(count - 1) }
+        var ys = [Float](repeating: 0, count: count)
+        xs.withUnsafeBufferPointer { src in
+            ys.withUnsafeMutableBufferPointer { dst in FastMath.map(src.baseAddress!, dst.baseAddress!, count: count, f) }
+        }
+        var worst = 0.0, worstX: Float = 0
+        for i in 0..<count {
+            let r = reference(Double(xs[i]))
+            let err = Swift.abs(Double(ys[i]) - r) / (Swift.abs(r) * relative + absolute)
+            if err > worst { worst = err; worstX = xs[i] }
+        }
+        XCTAssertLessThanOrEqual(worst, 1, "\(label): worst at x = \(worstX)")
+    }
+
+    func testExpAccuracy() {
+        sweep(FastMath.exp, { Foundation.exp($0) }, from: -87, to: 88.7, relative: 3e-7, absolute: 0, label: "exp")
+    }
+
+    func testSigmoidAndTanhAccuracy() {
+        sweep(FastMath.sigmoid, { 1 / (1 + Foundation.exp(-$0)) }, from: -30, to: 30, relative: 5e-7, absolute: 1e-30, label: "sigmoid")
+        sweep(FastMath.tanh, { Foundation.tanh($0) }, from: -12, to: 12, relative: 5e-7, absolute: 1e-30, label: "tanh")
+        sweep(FastMath.tanh, { Foundation.tanh($0) }, from: -0.1, to: 0.1, relative: 5e-7, absolute: 1e-30, label: "tanh near 0")
+    }
+
+    func testEdgeCases() {
+        var v = FastMath.Vector(repeating: 0)
+        let inputs: [Float] = [-.infinity, -200, -87.5, 0, 1, 89, .infinity, .nan, 100, -100, 1e-8, -1e-8, 20, -20, 0.5, -0.5]
+        for (i, x) in inputs.enumerated() { v[i] = x }
+        let e = FastMath.exp(v), s = FastMath.sigmoid(v), t = FastMath.tanh(v)
+        XCTAssertEqual(e[0], 0); XCTAssertEqual(e[1], 0); XCTAssertEqual(e[3], 1)
+        XCTAssertEqual(e[5], .infinity); XCTAssertEqual(e[6], .infinity); XCTAssertTrue(e[7].isNaN)
+        XCTAssertEqual(s[0], 0); XCTAssertEqual(s[6], 1); XCTAssertEqual(s[3], 0.5); XCTAssertTrue(s[7].isNaN)
+        XCTAssertEqual(s[8], 1); XCTAssertEqual(s[9], 0, accuracy: 1e-40)
+        XCTAssertEqual(t[0], -1); XCTAssertEqual(t[6], 1); XCTAssertEqual(t[3], 0); XCTAssertTrue(t[7].isNaN)
+        XCTAssertEqual(t[10], 1e-8); XCTAssertEqual(t[11], -1e-8); XCTAssertEqual(t[12], 1); XCTAssertEqual(t[13], -1)
+        for i in 0..<16 where !inputs[i].isNaN && abs(inputs[i]) < 80 {
+            XCTAssertEqual(e[i], Foundation.exp(inputs[i]), accuracy: Foundation.exp(inputs[i]) * 3e-7)
+        }
+    }
+}
