@@ -74,9 +74,8 @@ public final class GATConv: Module {
         precondition(x.rank == 2 && x.shape[1] == config.inChannels, "GATConv: input \(x.shape), expected [N, \(config.inChannels)]")
         let n = x.shape[0], h = config.heads, c = config.outChannels
         let hx = lin(x)                                                   // [N, H * C]
-        let hx3 = hx.reshaped([n, h, c])                                  // [N, H, C]
-        let scoreSrc = (hx3 * attSrc).sum(axis: -1)                       // [N, H]
-        let scoreDst = (hx3 * attDst).sum(axis: -1)                       // [N, H]
+        let scoreSrc = Self.headDot(hx, attSrc)                           // [N, H]
+        let scoreDst = Self.headDot(hx, attDst)                           // [N, H]
         let logits = scoreSrc.indexSelect(axis: 0, indices: adj.sources)
             + scoreDst.indexSelect(axis: 0, indices: adj.targets)         // [E, H]
         var alpha = logits.leakyRelu(config.negativeSlope).segmentSoftmax(adj.byTarget)  // [E, H]
@@ -90,6 +89,56 @@ public final class GATConv: Module {
         if !config.concat { out = out.reshaped([n, h, c]).mean(axis: 1) } // [N, C]
         if let bias { out = out + bias }
         return (out, alpha)
+    }
+
+    /// Per-head dot products `s[n, h] = sum_c x[n, h * C + c] * a[0, h, c]` for x `[N, H * C]`, a `[1, H, C]`
+    /// -> `[N, H]` (fused multiply-and-sum; backward: dx = g a, da = sum_n g x).
+    static func headDot(_ x: Tensor, _ a: Tensor) -> Tensor {
+        let n = x.shape[0], h = a.shape[1], c = a.shape[2]
+        precondition(x.shape[1] == h * c, "GATConv.headDot: \(x.shape) against \(a.shape)")
+        var out = [Float](repeating: 0, count: n * h)
+        x.data.withUnsafeBufferPointer { px in
+            a.data.withUnsafeBufferPointer { pa in
+                for i in 0..<n {
+                    for k in 0..<h {
+                        var total: Float = 0
+                        let row = px.baseAddress! + i * h * c + k * c, att = pa.baseAddress! + k * c
+                        for j in 0..<c { total += row[j] * att[j] }
+                        out[i * h + k] = total
+                    }
+                }
+            }
+        }
+        return Tensor.record(Tensor(out, shape: [n, h]), inputs: [x, a]) { g in
+            g.data.withUnsafeBufferPointer { pg in
+                if x.requiresGrad {
+                    x.accumulateGrad { dx in
+                        a.data.withUnsafeBufferPointer { pa in
+                            for i in 0..<n {
+                                for k in 0..<h {
+                                    let gv = pg[i * h + k]
+                                    let d = dx.baseAddress! + i * h * c + k * c, att = pa.baseAddress! + k * c
+                                    for j in 0..<c { d[j] += gv * att[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+                if a.requiresGrad {
+                    a.accumulateGrad { da in
+                        x.data.withUnsafeBufferPointer { px in
+                            for i in 0..<n {
+                                for k in 0..<h {
+                                    let gv = pg[i * h + k]
+                                    let row = px.baseAddress! + i * h * c + k * c, d = da.baseAddress! + k * c
+                                    for j in 0..<c { d[j] += gv * row[j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Runs the layer on node features `[N, in]` and an edge list (source -> target).

@@ -15,7 +15,7 @@ public final class RSTGSpaceStep: Module {
     let query: Linear
     let key: Linear
     let update: GraphMLP
-    let norm: GraphLayerNorm
+    let norm: LayerNorm
     /// `[1]` learned weight of the adjacency bias.
     public let adjacencyBias: Tensor
     /// `[P, C]` positional embedding per cell index within the frame, or nil.
@@ -30,7 +30,7 @@ public final class RSTGSpaceStep: Module {
         query = Linear(channels, channels, generator: &generator)
         key = Linear(channels, channels, generator: &generator)
         update = GraphMLP(2 * channels, h, channels, generator: &generator)
-        norm = GraphLayerNorm(channels)
+        norm = LayerNorm(channels)
         adjacencyBias = Tensor([1], shape: [1], requiresGrad: true)
         position = positions.map { Tensor.normal([$0, channels], std: 0.02, generator: &generator, requiresGrad: true) }
     }
@@ -42,9 +42,19 @@ public final class RSTGSpaceStep: Module {
         [("send", send), ("query", query), ("key", key), ("update", update), ("norm", norm)]
     }
 
+    /// The dense within-frame pairs an RSTG space step attends over.
+    public struct FramePairs: Sendable {
+        /// Edges j -> i for all nodes i, j of the same frame (self included).
+        public let adjacency: SparseAdjacency
+        /// `[E]` 1 where j and i are neighbours by the graph's spatial / cross-scale edges, else 0.
+        public let neighbour: [Float]
+        /// `[N]` index of each node within its frame (selects its positional embedding).
+        public let slot: [Int32]
+    }
+
     /// The dense within-frame pairs (j -> i for all i, j of the same frame) and their adjacency bias
     /// indicator from the graph's spatial and cross-scale edges.
-    public static func framePairs(_ graph: SpaceTimeGraph) -> (adjacency: SparseAdjacency, neighbour: [Float], slot: [Int32]) {
+    public static func framePairs(_ graph: SpaceTimeGraph) -> FramePairs {
         var linked = Set<Int64>()
         for type in [EdgeType.spatial, .crossScale] {
             guard let list = graph.edges[type] else { continue }
@@ -61,7 +71,8 @@ public final class RSTGSpaceStep: Module {
                 }
             }
         }
-        return (SparseAdjacency(sources: sources, targets: targets, nodeCount: graph.nodeCount), neighbour, slot)
+        return FramePairs(adjacency: SparseAdjacency(sources: sources, targets: targets, nodeCount: graph.nodeCount),
+                          neighbour: neighbour, slot: slot)
     }
 
     /// Node features `[N, C]` of `graph` (layout from `graph`) -> `[N, C]`.
@@ -71,7 +82,7 @@ public final class RSTGSpaceStep: Module {
     }
 
     /// As above with precomputed `framePairs`.
-    public func callAsFunction(_ x: Tensor, pairs: (adjacency: SparseAdjacency, neighbour: [Float], slot: [Int32])) -> Tensor {
+    public func callAsFunction(_ x: Tensor, pairs: FramePairs) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == channels, "RSTGSpaceStep: input \(x.shape), expected [N, \(channels)]")
         let adj = pairs.adjacency
         let e = adj.edgeCount
@@ -94,11 +105,11 @@ public final class RSTGSpaceStep: Module {
 /// node position. Input `[T * K, C]` in frame-major node order (K nodes per frame, as the patch
 /// builder lays them out) -> hidden states `[T * K, H]`. Names: `cell.weight_ih`, ... (PyTorch LSTMCell).
 public final class RSTGTimeStep: Module {
-    let cell: GraphLSTMCell
+    let cell: LSTMCell
     public var isTraining = true
 
     public init(channels: Int, hidden: Int? = nil, generator: inout RandomGenerator) {
-        cell = GraphLSTMCell(channels, hidden ?? channels, generator: &generator)
+        cell = LSTMCell(channels, hidden ?? channels, generator: &generator)
     }
 
     public var children: [(name: String, module: any Module)] { [("cell", cell)] }
@@ -107,7 +118,7 @@ public final class RSTGTimeStep: Module {
     public func callAsFunction(_ x: Tensor, frames t: Int) -> Tensor {
         precondition(x.rank == 2 && x.shape[0] % Swift.max(t, 1) == 0, "RSTGTimeStep: \(x.shape) rows for \(t) frames")
         let k = x.shape[0] / t
-        var state = (h: Tensor.zeros([k, cell.hiddenSize]), c: Tensor.zeros([k, cell.hiddenSize]))
+        var state = LSTMState(h: Tensor.zeros([k, cell.config.hiddenSize]), c: Tensor.zeros([k, cell.config.hiddenSize]))
         var outputs: [Tensor] = []
         for frame in 0..<t {
             state = cell.step(x.slice(axis: 0, start: frame * k, end: (frame + 1) * k), state)

@@ -43,10 +43,13 @@ public struct SegmentIndex: Sendable, Equatable {
 }
 
 /// Splits `0..<count` into chunks run with `DispatchQueue.concurrentPerform` when the work is large.
-enum SegmentParallel {
+public enum SegmentParallel {
+    /// Upper bound on the threads segment ops use (default: the active processor count).
+    nonisolated(unsafe) public static var maxThreads = ProcessInfo.processInfo.activeProcessorCount
+
     /// Runs `body` over disjoint ranges covering `0..<count`; `work` is a rough total cost estimate.
     static func run(count: Int, work: Int, _ body: (Range<Int>) -> Void) {
-        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let threads = Swift.min(maxThreads, ProcessInfo.processInfo.activeProcessorCount)
         if count < 2 || work < 32_768 || threads < 2 {
             body(0..<count)
             return
@@ -276,8 +279,10 @@ extension Tensor {
             precondition(f % heads == 0, "propagate: \(f) features not divisible into \(heads) heads")
         }
         let c = f / heads
-        let w = weights?.data
+        let hasWeights = weights != nil
+        let w = weights?.data ?? []
         var out = [Float](repeating: 0, count: n * f)
+        w.withUnsafeBufferPointer { pw in
         x.data.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
                 adj.byTarget.rowPtr.withUnsafeBufferPointer { rp in
@@ -289,9 +294,9 @@ extension Tensor {
                                     for k in Int(rp[t])..<Int(rp[t + 1]) {
                                         let e = Int(ord[k])
                                         let row = px.baseAddress! + Int(src[e]) * f
-                                        if let w {
+                                        if hasWeights {
                                             for h in 0..<heads {
-                                                let we = w[e * heads + h]
+                                                let we = pw[e * heads + h]
                                                 let oh = o + h * c, rh = row + h * c
                                                 for j in 0..<c { oh[j] += we * rh[j] }
                                             }
@@ -306,11 +311,13 @@ extension Tensor {
                 }
             }
         }
+        }
         let inputs = weights.map { [x, $0] } ?? [x]
         return record(Tensor(out, shape: [n, f]), inputs: inputs) { g in
             g.data.withUnsafeBufferPointer { pg in
                 if x.requiresGrad {
                     x.accumulateGrad { dx in
+                        w.withUnsafeBufferPointer { pw in
                         adj.bySource.rowPtr.withUnsafeBufferPointer { rp in
                             adj.bySource.order.withUnsafeBufferPointer { ord in
                                 adj.targets.withUnsafeBufferPointer { tgt in
@@ -320,9 +327,9 @@ extension Tensor {
                                             for k in Int(rp[s])..<Int(rp[s + 1]) {
                                                 let e = Int(ord[k])
                                                 let row = pg.baseAddress! + Int(tgt[e]) * f
-                                                if let w {
+                                                if hasWeights {
                                                     for h in 0..<heads {
-                                                        let we = w[e * heads + h]
+                                                        let we = pw[e * heads + h]
                                                         let dh = d + h * c, rh = row + h * c
                                                         for j in 0..<c { dh[j] += we * rh[j] }
                                                     }
@@ -334,6 +341,7 @@ extension Tensor {
                                     }
                                 }
                             }
+                        }
                         }
                     }
                 }

@@ -74,3 +74,26 @@ final class LayerGradientTests: XCTestCase {
         checkGradients([map]) { RegionPooling.pool($0[0], regions: regions) }
     }
 }
+
+final class GATDropoutTests: XCTestCase {
+    func testAttentionDropoutOnlyInTraining() {
+        var rng = RandomGenerator(seed: 30)
+        let (s, t) = randomEdges(nodes: 8, edges: 40, generator: &rng)
+        let adj = GATConv.prepare(edges: EdgeList(sources: s, targets: t), nodeCount: 8)
+        let gat = GATConv(.init(inChannels: 3, outChannels: 2, heads: 2, dropout: 0.5), generator: &rng)
+        let x = Tensor.normal([8, 3], generator: &rng)
+        gat.setTraining(false)
+        let (evalOut, evalAlpha) = gat.forward(x, adjacency: adj)
+        XCTAssertTrue(evalAlpha.data.allSatisfy { $0 > 0 })
+        gat.setTraining(true)
+        let (trainOut, trainAlpha) = gat.forward(x, adjacency: adj)
+        let dropped = trainAlpha.data.filter { $0 == 0 }.count
+        XCTAssertGreaterThan(dropped, trainAlpha.count / 4)
+        XCTAssertLessThan(dropped, trainAlpha.count * 3 / 4)
+        // Kept weights are the evaluation weights scaled by 1 / (1 - p).
+        for i in 0..<trainAlpha.count where trainAlpha.data[i] != 0 {
+            XCTAssertEqual(trainAlpha.data[i], evalAlpha.data[i] * 2, accuracy: 1e-5)
+        }
+        XCTAssertNotEqual(trainOut.data, evalOut.data)
+    }
+}
