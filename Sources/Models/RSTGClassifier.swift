@@ -49,6 +49,16 @@ public final class RSTGClassifier: ClipClassifier {
                 space.append(RSTGSpaceStep(channels: d, positions: a.positional ? builder.nodesPerFrame : nil, generator: &generator))
             }
         }
+        // Zero the biases of the space steps' MLPs and projections: the LSTM outputs feeding them are
+        // small (|h| ~ 0.1), so random biases would dominate `MLP_u([x_i, a_i])` and the LayerNorm
+        // after it would output nearly the same bias pattern for every node and clip (the input
+        // signal shrinks ~15x per space step at PyTorch's default init; training then sits at chance).
+        // With zero biases the ReLU MLPs are positively homogeneous and LayerNorm keeps the signal.
+        for step in space {
+            for (name, p) in step.namedParameters() where name.hasSuffix(".bias") && !name.hasPrefix("norm.") {
+                p.assign([Float](repeating: 0, count: p.count))
+            }
+        }
         timeSteps = time
         spaceSteps = space
         finalStep = a.time ? RSTGTimeStep(channels: d, generator: &generator) : nil
