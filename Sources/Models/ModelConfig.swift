@@ -179,6 +179,9 @@ public struct ModelConfig: Sendable, Equatable {
         if data.dataset == "syncmnist" && classes.count != SyncMNIST.classNames.count {
             throw root.error("classes", "syncmnist data has \(SyncMNIST.classNames.count) classes, the config lists \(classes.count)")
         }
+        if data.dataset == "syncmnist" && (frames != SyncMNIST.frameCount || size != SyncMNIST.side) {
+            throw root.error("input", "syncmnist clips are \(SyncMNIST.frameCount) frames of \(SyncMNIST.side)x\(SyncMNIST.side); the config says \(frames) frames of \(size)x\(size)")
+        }
         _ = root.value("description")
         try root.finish()
     }

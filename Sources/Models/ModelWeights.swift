@@ -3,7 +3,7 @@ import Layers
 import Tensors
 
 /// A trained model file: safetensors with the parameters by hierarchical name and, in `__metadata__`,
-/// `format` = `vidgraph.model.v1`, `config` (the YAML text), `labels` (JSON array of class names in
+/// `format` = `vidgraph.model.v1`, `config` (the YAML text), `architecture` (the same shape as JSON), `labels` (JSON array of class names in
 /// index order), `kind`, `name`, `trained_with` (the command line) and optional `val_accuracy`.
 public enum ModelWeights {
     public static let format = "vidgraph.model.v1"
@@ -19,7 +19,18 @@ public enum ModelWeights {
         metadata["name"] = model.config.name
         metadata["trained_with"] = trainedWith
         metadata["parameters"] = String(model.parameterCount)
+        metadata["architecture"] = architectureJSON(model.config)
         try SafeTensors.write(model.stateDict(), metadata: metadata, to: url)
+    }
+
+    /// The architecture as JSON (for peers that have no YAML parser, e.g. tools/reference/rstg_torch.py).
+    static func architectureJSON(_ c: ModelConfig) -> String {
+        let a = c.architecture
+        let object: [String: Any] = ["kind": c.kind, "frames": c.frames, "size": c.size, "backbone_widths": a.backboneWidths,
+                                     "hidden": a.hidden, "rounds": a.rounds, "space": a.space, "time": a.time,
+                                     "positional": a.positional, "grids": a.grids, "conv_pool": a.convPool]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Reads a model file: builds the model from the embedded config and loads the weights.

@@ -25,14 +25,15 @@ final class ClassifyCLITests: XCTestCase {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        var errData = Data()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let errBox = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        let stderr = String(decoding: errData, as: UTF8.self)
+        let stderr = String(decoding: errBox.data, as: UTF8.self)
         XCTAssertEqual(p.terminationStatus, status, "vidgraph \(args.joined(separator: " ")):\n\(stderr)", file: file, line: line)
         return (String(decoding: outData, as: UTF8.self), stderr)
     }
