@@ -34,6 +34,8 @@ public final class RSTGClassifier: ClipClassifier {
     public let builder: PatchGraphBuilder
     public var isTraining = true
     private let pairCache = PairCache()
+    /// The space steps evaluated with the factorised send MLP (same parameter tensors).
+    private let fastSpaceSteps: [FactorizedSpaceStep]
 
     public init(config: ModelConfig, generator: inout RandomGenerator) {
         self.config = config
@@ -61,6 +63,7 @@ public final class RSTGClassifier: ClipClassifier {
         }
         timeSteps = time
         spaceSteps = space
+        fastSpaceSteps = space.map(FactorizedSpaceStep.init)
         finalStep = a.time ? RSTGTimeStep(channels: d, generator: &generator) : nil
         classifier = Linear(d, config.classCount, generator: &generator)
     }
@@ -89,7 +92,7 @@ public final class RSTGClassifier: ClipClassifier {
         let pairs = pairCache.pairs(for: graph)
         for r in 0..<config.architecture.rounds {
             if !timeSteps.isEmpty { x = timeSteps[r](x, frames: t) }   // LSTM over t for each of the B * K node positions
-            if !spaceSteps.isEmpty { x = spaceSteps[r](x, pairs: pairs) }
+            if !fastSpaceSteps.isEmpty { x = fastSpaceSteps[r](x, pairs: pairs) }   // == spaceSteps[r](x, pairs: pairs)
         }
         if let finalStep { x = finalStep(x, frames: t) }
         let pooled = x.reshaped([t, b, k, config.architecture.hidden])   // [T, B, K, D]
