@@ -7,11 +7,20 @@ import Tensors
 public protocol ClipClassifier: Module {
     /// The configuration the model was built from.
     var config: ModelConfig { get }
-    /// clips `[B, T, 1, S, S]` -> logits `[B, classes]` (differentiable when GradMode is enabled).
-    func logits(_ clips: Tensor) -> Tensor
+    /// The final linear layer (`classifier.*`).
+    var classifier: Linear { get }
+    /// Width D of the clip representation the classifier reads.
+    var featureWidth: Int { get }
+    /// clips `[B, T, 1, S, S]` -> clip representation `[B, D]` (differentiable when GradMode is enabled).
+    func features(_ clips: Tensor) -> Tensor
 }
 
 extension ClipClassifier {
+    /// clips `[B, T, 1, S, S]` -> logits `[B, classes]` = classifier(features(clips)).
+    public func logits(_ clips: Tensor) -> Tensor { classifier(features(clips)) }
+
+    public var featureWidth: Int { classifier.config.inFeatures }
+
     /// Class probabilities `[B, classes]` without recording a tape (inference).
     public func probabilities(_ clips: Tensor) -> Tensor {
         GradMode.disabled { logits(clips).softmax(axis: -1) }

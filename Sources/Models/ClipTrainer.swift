@@ -14,6 +14,10 @@ public final class ClipTrainer {
     public let config: ModelConfig
     public let model: any ClipClassifier
     public let optimizer: Adam
+    /// Auxiliary digit-presence head (`presence.*`, training only) when `training.presence_weight` > 0.
+    public let presenceHead: Linear?
+    /// The model plus the auxiliary head: what checkpoints store and the optimiser updates.
+    let modules: TrainingModules
     public let train: SyncMNIST
     public let validation: SyncMNIST
     /// Steps done so far (the next step's index).
@@ -29,10 +33,13 @@ public final class ClipTrainer {
         self.config = config
         model = ModelFactory.make(config)
         let t = config.training
+        var headGenerator = RandomGenerator(seed: UInt64(t.seed) &+ 0x9E37)
+        presenceHead = t.presenceWeight > 0 ? Linear(model.featureWidth, 10, generator: &headGenerator) : nil
+        modules = TrainingModules(model: model, presence: presenceHead)
         let adamConfig = t.optimizer == "adamw"
             ? Adam.Config.adamW(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
             : Adam.Config(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
-        optimizer = Adam(model, adamConfig)
+        optimizer = Adam(modules, adamConfig)
         let seed = UInt64(config.data.seed)
         if let mnist {
             train = try SyncMNIST(digits: mnist, digitsPerClip: config.data.digits, split: .train, seed: seed)
@@ -91,8 +98,15 @@ public final class ClipTrainer {
         }
         model.setTraining(true)
         optimizer.learningRate = learningRate(at: s)
-        let logits = model.logits(batch.clips)                         // [B, classes]
-        let loss = Loss.crossEntropy(logits, targets: batch.labels, labelSmoothing: Float(config.training.labelSmoothing))
+        let features = model.features(batch.clips)                     // [B, D]
+        let logits = model.classifier(features)                        // [B, classes]
+        var loss = Loss.crossEntropy(logits, targets: batch.labels, labelSmoothing: Float(config.training.labelSmoothing))
+        if let presenceHead {
+            var present = [Float](repeating: 0, count: b * 10)          // [B, 10] multi-hot digit classes
+            for i in 0..<b { for c in train.layout(index: s * b + i).classes { present[i * 10 + c] = 1 } }
+            let aux = Loss.binaryCrossEntropyWithLogits(presenceHead(features), Tensor(present, shape: [b, 10]))
+            loss = loss + aux * Float(config.training.presenceWeight)
+        }
         optimizer.zeroGrad()
         loss.backward()
         if config.training.clipGradNorm > 0 {
@@ -132,12 +146,12 @@ public final class ClipTrainer {
     public func saveCheckpoint(to url: URL, elapsed: Double) throws {
         let metadata = TrainingMetadata(step: step, epoch: epoch, config: config.text,
                                         extra: ["best_val_accuracy": String(bestValAccuracy), "elapsed_seconds": String(elapsed)])
-        try Checkpoint.save(model: model, optimizer: optimizer, metadata: metadata, to: url)
+        try Checkpoint.save(model: modules, optimizer: optimizer, metadata: metadata, to: url)
     }
 
     /// Restores model, optimiser and step from `url`.
     public func loadCheckpoint(from url: URL) throws {
-        let metadata = try Checkpoint.load(from: url, model: model, optimizer: optimizer)
+        let metadata = try Checkpoint.load(from: url, model: modules, optimizer: optimizer)
         step = metadata.step
         bestValAccuracy = Double(metadata.extra["best_val_accuracy"] ?? "") ?? 0
         elapsedBefore = Double(metadata.extra["elapsed_seconds"] ?? "") ?? 0
@@ -148,4 +162,23 @@ public final class ClipTrainer {
 /// Holds a batch produced on another thread (read only after the producing work item finished).
 private final class BatchBox: @unchecked Sendable {
     var value: (frames: [Float], labels: [Int])?
+}
+
+/// The trained model's modules plus training-only heads, under the model's own names
+/// (`backbone.*`, ..., and `presence.*`), so checkpoints line up with model files.
+final class TrainingModules: Module {
+    let model: any ClipClassifier
+    let presence: Linear?
+    var isTraining = true
+
+    init(model: any ClipClassifier, presence: Linear?) {
+        self.model = model
+        self.presence = presence
+    }
+
+    var ownParameters: [(name: String, tensor: Tensor)] { model.ownParameters }
+    var ownBuffers: [(name: String, tensor: Tensor)] { model.ownBuffers }
+    var children: [(name: String, module: any Module)] {
+        model.children + (presence.map { [("presence", $0 as any Module)] } ?? [])
+    }
 }

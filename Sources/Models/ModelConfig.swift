@@ -60,6 +60,11 @@ public struct ModelConfig: Sendable, Equatable {
         public var checkpointMinutes: Double = 5
         /// Compute threads (OpenBLAS and element loops).
         public var threads: Int = 2
+        /// Weight of an auxiliary training loss (0 = off, the paper's recipe): a linear head on the clip
+        /// representation predicts which digit classes appear in the clip (10-way multi-label BCE).
+        /// It gives the backbone a dense digit-identity signal early on, when the pair label alone
+        /// leaves training at chance for a long time. The head is not part of the saved model.
+        public var presenceWeight: Double = 0
         public init() {}
     }
 
@@ -166,6 +171,7 @@ public struct ModelConfig: Sendable, Equatable {
         training.seed = try t.int("seed", default: 1, range: 0...Int(Int32.max))
         training.checkpointMinutes = try t.double("checkpoint_minutes", default: 5, min: 0.01)
         training.threads = try t.int("threads", default: 2, range: 1...256)
+        training.presenceWeight = try t.double("presence_weight", default: 0, min: 0, max: 100)
         try t.finish()
 
         let d = try root.section("data")

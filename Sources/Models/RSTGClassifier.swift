@@ -85,8 +85,8 @@ public final class RSTGClassifier: ClipClassifier {
         return (embed(graph.features), graph)                  // [T * B * K, D]
     }
 
-    /// clips `[B, T, 1, S, S]` -> logits `[B, classes]`.
-    public func logits(_ clips: Tensor) -> Tensor {
+    /// clips `[B, T, 1, S, S]` -> pooled node states `[B, D]` (logits = classifier of this).
+    public func features(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1], k = builder.nodesPerFrame
         var (x, graph) = nodes(clips)                          // [T * B * K, D]
         let pairs = pairCache.pairs(for: graph)
@@ -95,9 +95,8 @@ public final class RSTGClassifier: ClipClassifier {
             if !fastSpaceSteps.isEmpty { x = fastSpaceSteps[r](x, pairs: pairs) }   // == spaceSteps[r](x, pairs: pairs)
         }
         if let finalStep { x = finalStep(x, frames: t) }
-        let pooled = x.reshaped([t, b, k, config.architecture.hidden])   // [T, B, K, D]
+        return x.reshaped([t, b, k, config.architecture.hidden])         // [T, B, K, D]
             .mean(axis: 0).sum(axis: 1)                                  // [B, D]
-        return classifier(pooled)                                        // [B, classes]
     }
 }
 

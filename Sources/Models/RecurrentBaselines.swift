@@ -28,13 +28,14 @@ public final class MeanLSTMClassifier: ClipClassifier {
         [("backbone", backbone), ("embed", embed), ("lstm", lstm), ("classifier", classifier)]
     }
 
-    public func logits(_ clips: Tensor) -> Tensor {
+    /// clips `[B, T, 1, S, S]` -> last hidden state `[B, D]`.
+    public func features(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1]
         let maps = backbone(timeMajorFrames(clips))                 // [T * B, C, s, s]
         let x = embed(maps.mean(axes: [2, 3]))                      // [T * B, D]
         let steps = (0..<t).map { x.slice(axis: 0, start: $0 * b, end: ($0 + 1) * b) }   // T x [B, D]
         let states = lstm.sequence(steps)
-        return classifier(states.last!.h)                           // [B, classes]
+        return states.last!.h                                       // [B, D]
     }
 }
 
@@ -64,13 +65,14 @@ public final class ConvLSTMClassifier: ClipClassifier {
         [("backbone", backbone), ("embed", embed), ("lstm", lstm), ("classifier", classifier)]
     }
 
-    public func logits(_ clips: Tensor) -> Tensor {
+    /// clips `[B, T, 1, S, S]` -> last hidden state `[B, D]`.
+    public func features(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1]
         let p = min(config.architecture.convPool, config.mapSide)
         let maps = backbone(timeMajorFrames(clips)).adaptiveAvgPool2d(outputSize: (p, p))   // [T * B, C, P, P]
         let x = embed(maps.reshaped([t * b, -1])).relu()                                    // [T * B, D]
         let steps = (0..<t).map { x.slice(axis: 0, start: $0 * b, end: ($0 + 1) * b) }      // T x [B, D]
         let states = lstm.sequence(steps)
-        return classifier(states.last!.h)                                                   // [B, classes]
+        return states.last!.h                                                               // [B, D]
     }
 }

@@ -54,6 +54,33 @@ final class TrainingTests: XCTestCase {
         XCTAssertNotEqual(c.model.stateDict()["classifier.weight"]!.data, pa["classifier.weight"]!.data)
     }
 
+    /// The auxiliary digit-presence head trains with the model, is checkpointed (exact resume), and
+    /// stays out of model files; a checkpoint loads as a model too.
+    func testPresenceHeadCheckpointAndModelFile() throws {
+        let folder = try temporaryFolder(self)
+        var config = try tinyConfig(batch: 2)
+        config.training.presenceWeight = 1
+        let a = try ClipTrainer(config: config, mnist: nil)
+        let head = try XCTUnwrap(a.presenceHead)
+        let before = head.weight.data
+        a.trainStep()
+        XCTAssertNotEqual(head.weight.data, before, "the presence head is optimised")
+        let url = folder.appendingPathComponent("checkpoint.safetensors")
+        try a.saveCheckpoint(to: url, elapsed: 0)
+        XCTAssertTrue(try SafeTensors.read(url).names.contains("model.presence.weight"))
+        a.trainStep()
+        let b = try ClipTrainer(config: config, mnist: nil)
+        try b.loadCheckpoint(from: url)
+        b.trainStep()
+        XCTAssertEqual(a.presenceHead!.weight.data, b.presenceHead!.weight.data)
+        XCTAssertEqual(a.model.stateDict()["classifier.weight"]!.data, b.model.stateDict()["classifier.weight"]!.data)
+        let modelURL = folder.appendingPathComponent("model.safetensors")
+        try ModelWeights.save(a.model, to: modelURL)
+        XCTAssertFalse(try SafeTensors.read(modelURL).names.contains { $0.hasPrefix("presence") })
+        let fromCheckpoint = try ModelWeights.load(url, configOverride: config)
+        XCTAssertEqual(fromCheckpoint.model.parameterCount, a.model.parameterCount)
+    }
+
     func testScheduleAndEvaluation() throws {
         var config = try tinyConfig()
         config.training.schedule = "cosine"
