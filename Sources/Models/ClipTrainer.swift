@@ -35,6 +35,8 @@ public final class ClipTrainer {
         let t = config.training
         var headGenerator = RandomGenerator(seed: UInt64(t.seed) &+ 0x9E37)
         presenceHead = t.presenceWeight > 0 ? Linear(model.featureWidth, 10, generator: &headGenerator) : nil
+        // Zero-initialised like the RSTG classifier (no uninformative logit spread to remove first).
+        presenceHead?.weight.assign([Float](repeating: 0, count: presenceHead!.weight.count))
         modules = TrainingModules(model: model, presence: presenceHead)
         let adamConfig = t.optimizer == "adamw"
             ? Adam.Config.adamW(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))

@@ -9,6 +9,10 @@ final class ModelGradientTests: XCTestCase {
     func testRSTGParameterGradients() throws {
         let config = try tinyConfig(hidden: 6, widths: "[3, 4, 4]", rounds: 1)
         let model = ModelFactory.make(config, seed: 11)
+        // The RSTG classifier starts at zero (no gradient would reach the graph); randomise it here.
+        var g = RandomGenerator(seed: 12)
+        let classifier = try XCTUnwrap(model.namedParameters().first { $0.name == "classifier.weight" }?.tensor)
+        classifier.assign(Tensor.uniform(classifier.shape, low: -0.3, high: 0.3, generator: &g).data)
         let clips = randomClips(2, 3, 64, seed: 5)
         let targets = [3, 45]
         func loss() -> Tensor { Loss.crossEntropy(model.logits(clips), targets: targets) }
