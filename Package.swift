@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Layers", "Tensors", "Media"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Media"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Layers", "Graphs"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "Tensors", "Layers", "Graphs"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["Media"]),
     ],
     swiftLanguageModes: [.v5]

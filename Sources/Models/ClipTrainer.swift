@@ -1,0 +1,186 @@
+import Datasets
+import Foundation
+import Layers
+import Tensors
+
+/// Trains a `ClipClassifier` on streamed SyncMNIST clips (no files): step `s` uses training clips
+/// `s * B ..< (s + 1) * B` (fresh clips forever, a pure function of the step, so a resumed run sees
+/// exactly the clips an uninterrupted one would); validation uses test-split clips `0 ..< val_clips`
+/// drawn from MNIST digits 8000..9999.
+///
+/// Optimiser Adam/AdamW; learning rate per step from the config's schedule (cosine with linear warmup,
+/// constant, or step decay x0.1 at 60 % and 85 %); optional global-norm gradient clipping.
+public final class ClipTrainer {
+    public let config: ModelConfig
+    public let model: any ClipClassifier
+    public let optimizer: Adam
+    /// Auxiliary digit-presence head (`presence.*`, training only) when `training.presence_weight` > 0.
+    public let presenceHead: Linear?
+    /// The model plus the auxiliary head: what checkpoints store and the optimiser updates.
+    let modules: TrainingModules
+    public let train: SyncMNIST
+    public let validation: SyncMNIST
+    /// Steps done so far (the next step's index).
+    public private(set) var step = 0
+    /// Best validation accuracy seen (0 before the first evaluation).
+    public var bestValAccuracy: Double = 0
+    /// Seconds of training before this process (restored from checkpoints).
+    public var elapsedBefore: Double = 0
+    private var prefetched: (step: Int, batch: (frames: [Float], labels: [Int]))?
+
+    /// - Parameters: `mnist` the digit set (nil: procedural digits).
+    public init(config: ModelConfig, mnist: MNIST?) throws {
+        self.config = config
+        model = ModelFactory.make(config)
+        let t = config.training
+        var headGenerator = RandomGenerator(seed: UInt64(t.seed) &+ 0x9E37)
+        presenceHead = t.presenceWeight > 0 ? Linear(model.featureWidth, 10, generator: &headGenerator) : nil
+        // Zero-initialised like the RSTG classifier (no uninformative logit spread to remove first).
+        presenceHead?.weight.assign([Float](repeating: 0, count: presenceHead!.weight.count))
+        modules = TrainingModules(model: model, presence: presenceHead)
+        let adamConfig = t.optimizer == "adamw"
+            ? Adam.Config.adamW(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
+            : Adam.Config(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
+        optimizer = Adam(modules, adamConfig)
+        let seed = UInt64(config.data.seed)
+        if let mnist {
+            train = try SyncMNIST(digits: mnist, digitsPerClip: config.data.digits, split: .train, seed: seed)
+            validation = try SyncMNIST(digits: mnist, digitsPerClip: config.data.digits, split: .test, seed: seed)
+        } else {
+            train = try SyncMNIST.procedural(digitsPerClip: config.data.digits, split: .train, seed: seed)
+            validation = try SyncMNIST.procedural(digitsPerClip: config.data.digits, split: .test, seed: seed)
+        }
+    }
+
+    /// Optimiser steps per epoch (`ceil(clips_per_epoch / batch_size)`).
+    public var stepsPerEpoch: Int { (config.training.clipsPerEpoch + config.training.batchSize - 1) / config.training.batchSize }
+    /// Total steps of the configured run.
+    public var totalSteps: Int { stepsPerEpoch * config.training.epochs }
+    /// Epochs completed.
+    public var epoch: Int { step / stepsPerEpoch }
+
+    /// Learning rate of step `s`.
+    public func learningRate(at s: Int) -> Float {
+        let t = config.training, base = Float(t.learningRate)
+        switch t.schedule {
+        case "constant":
+            return t.warmupSteps > 0 && s < t.warmupSteps ? base * Float(s + 1) / Float(t.warmupSteps) : base
+        case "step":
+            let f = Double(s) / Double(max(totalSteps, 1))
+            return base * (f < 0.6 ? 1 : f < 0.85 ? 0.1 : 0.01)
+        default:
+            return CosineLR(base: base, totalSteps: max(totalSteps, 1), warmupSteps: t.warmupSteps,
+                            minimum: Float(t.minLearningRate)).learningRate(at: s)
+        }
+    }
+
+    /// Clips `[B, T, 1, S, S]` and labels for training step `s`.
+    public func trainingBatch(step s: Int) -> (clips: Tensor, labels: [Int]) {
+        let b = config.training.batchSize
+        let data = prefetched?.step == s ? prefetched!.batch : train.batch(indices: Array((s * b)..<((s + 1) * b)))
+        return (Self.clipTensor(data.frames, count: b), data.labels)
+    }
+
+    static func clipTensor(_ frames: [Float], count b: Int) -> Tensor {
+        Tensor(frames, shape: [b, SyncMNIST.frameCount, 1, SyncMNIST.side, SyncMNIST.side])   // [B, T, 1, 64, 64]
+    }
+
+    /// One optimiser step; returns the mean loss and the batch accuracy.
+    @discardableResult
+    public func trainStep() -> (loss: Float, accuracy: Float) {
+        let s = step
+        let batch = trainingBatch(step: s)
+        // Draw the next batch on another thread while this one trains.
+        let next = s + 1, b = config.training.batchSize
+        let upcoming = BatchBox()
+        let group = DispatchGroup()
+        let generator = train
+        DispatchQueue.global().async(group: group) {
+            upcoming.value = generator.batch(indices: Array((next * b)..<((next + 1) * b)))
+        }
+        model.setTraining(true)
+        optimizer.learningRate = learningRate(at: s)
+        let features = model.features(batch.clips)                     // [B, D]
+        let logits = model.classifier(features)                        // [B, classes]
+        var loss = Loss.crossEntropy(logits, targets: batch.labels, labelSmoothing: Float(config.training.labelSmoothing))
+        if let presenceHead {
+            var present = [Float](repeating: 0, count: b * 10)          // [B, 10] multi-hot digit classes
+            for i in 0..<b { for c in train.layout(index: s * b + i).classes { present[i * 10 + c] = 1 } }
+            let aux = Loss.binaryCrossEntropyWithLogits(presenceHead(features), Tensor(present, shape: [b, 10]))
+            loss = loss + aux * Float(config.training.presenceWeight)
+        }
+        optimizer.zeroGrad()
+        loss.backward()
+        if config.training.clipGradNorm > 0 {
+            GradientClipping.clipByGlobalNorm(model.parameters, maxNorm: Float(config.training.clipGradNorm))
+        }
+        optimizer.step()
+        group.wait()
+        prefetched = upcoming.value.map { (next, $0) }
+        step += 1
+        let predictions = logits.argmaxLastAxis()
+        let correct = zip(predictions, batch.labels).filter { $0 == $1 }.count
+        return (loss.item, Float(correct) / Float(batch.labels.count))
+    }
+
+    /// Accuracy and mean loss on validation clips `0 ..< count` (no tape).
+    public func evaluate(count: Int? = nil, batchSize: Int = 50) -> (accuracy: Double, loss: Double) {
+        let n = count ?? config.data.valClips
+        model.setTraining(false)
+        defer { model.setTraining(true) }
+        var correct = 0
+        var lossSum = 0.0
+        var start = 0
+        while start < n {
+            let end = min(start + batchSize, n)
+            let data = validation.batch(indices: Array(start..<end))
+            GradMode.disabled {
+                let logits = model.logits(Self.clipTensor(data.frames, count: end - start))
+                lossSum += Double(Loss.crossEntropy(logits, targets: data.labels, reduction: .sum).item)
+                correct += zip(logits.argmaxLastAxis(), data.labels).filter { $0 == $1 }.count
+            }
+            start = end
+        }
+        return (Double(correct) / Double(max(n, 1)), lossSum / Double(max(n, 1)))
+    }
+
+    /// Writes model + optimiser + step to `url` (atomically, via a temporary name).
+    public func saveCheckpoint(to url: URL, elapsed: Double) throws {
+        let metadata = TrainingMetadata(step: step, epoch: epoch, config: config.text,
+                                        extra: ["best_val_accuracy": String(bestValAccuracy), "elapsed_seconds": String(elapsed)])
+        try Checkpoint.save(model: modules, optimizer: optimizer, metadata: metadata, to: url)
+    }
+
+    /// Restores model, optimiser and step from `url`.
+    public func loadCheckpoint(from url: URL) throws {
+        let metadata = try Checkpoint.load(from: url, model: modules, optimizer: optimizer)
+        step = metadata.step
+        bestValAccuracy = Double(metadata.extra["best_val_accuracy"] ?? "") ?? 0
+        elapsedBefore = Double(metadata.extra["elapsed_seconds"] ?? "") ?? 0
+        prefetched = nil
+    }
+}
+
+/// Holds a batch produced on another thread (read only after the producing work item finished).
+private final class BatchBox: @unchecked Sendable {
+    var value: (frames: [Float], labels: [Int])?
+}
+
+/// The trained model's modules plus training-only heads, under the model's own names
+/// (`backbone.*`, ..., and `presence.*`), so checkpoints line up with model files.
+final class TrainingModules: Module {
+    let model: any ClipClassifier
+    let presence: Linear?
+    var isTraining = true
+
+    init(model: any ClipClassifier, presence: Linear?) {
+        self.model = model
+        self.presence = presence
+    }
+
+    var ownParameters: [(name: String, tensor: Tensor)] { model.ownParameters }
+    var ownBuffers: [(name: String, tensor: Tensor)] { model.ownBuffers }
+    var children: [(name: String, module: any Module)] {
+        model.children + (presence.map { [("presence", $0 as any Module)] } ?? [])
+    }
+}

@@ -1,0 +1,43 @@
+import Layers
+import Tensors
+
+/// The per-frame CNN of the RSTG SyncMNIST experiments: `stages` x (3x3 conv, padding 1 -> ReLU ->
+/// 2x2 max-pool), so frames `[F, Cin, S, S]` become maps `[F, C_last, S / 2^stages, S / 2^stages]`.
+///
+/// All frames of a batch are folded into the conv batch (one im2col GEMM per stage).
+/// Initialisation: He/Kaiming normal `W ~ N(0, 2 / fan_in)`, zero bias. (PyTorch's default conv init
+/// shrinks mostly-black SyncMNIST frames so much that the per-frame features become bias-dominated and
+/// the logits of different clips differ by ~1e-5 at initialisation: training then sits at chance.)
+/// Names: `conv1.weight` `[C1, Cin, 3, 3]`, `conv1.bias` `[C1]`, `conv2.*`, ...
+public final class FrameBackbone: Module {
+    public let convs: [Conv2d]
+    public var isTraining = true
+
+    public init(inChannels: Int = 1, widths: [Int], generator: inout RandomGenerator) {
+        var c = inChannels
+        var convs: [Conv2d] = []
+        for w in widths {
+            let conv = Conv2d(c, w, kernel: 3, padding: 1, generator: &generator)
+            let std = (2 / Float(c * 9)).squareRoot()
+            conv.weight.assign(Tensor.normal(conv.weight.shape, std: std, generator: &generator).data)   // [w, c, 3, 3]
+            conv.bias?.assign([Float](repeating: 0, count: w))
+            convs.append(conv)
+            c = w
+        }
+        self.convs = convs
+    }
+
+    /// Output channels.
+    public var outChannels: Int { convs.last?.config.outChannels ?? 1 }
+
+    public var children: [(name: String, module: any Module)] {
+        convs.enumerated().map { ("conv\($0.offset + 1)", $0.element as any Module) }
+    }
+
+    /// frames `[F, Cin, S, S]` -> maps `[F, C_last, S / 2^n, S / 2^n]`.
+    public func callAsFunction(_ frames: Tensor) -> Tensor {
+        var x = frames
+        for conv in convs { x = conv(x).relu().maxPool2d(kernel: (2, 2)) }
+        return x
+    }
+}

@@ -1,0 +1,211 @@
+import Datasets
+import Foundation
+import Yams
+
+/// A model and its training recipe, read from a YAML file (one file per shipped model in `configs/`).
+///
+/// ```yaml
+/// name: rstg-sync3
+/// kind: rstg            # rstg | mean-lstm | conv-lstm
+/// classes: syncmnist    # or a list of label names
+/// input: {frames: 10, size: 64}
+/// architecture: {backbone_widths: [16, 32, 64], hidden: 64, rounds: 3, space: true, time: true, positional: false, grids: [3, 2, 1]}
+/// training: {epochs: 30, clips_per_epoch: 8000, batch_size: 32, optimizer: adamw, learning_rate: 0.002, ...}
+/// data: {dataset: syncmnist, digits: 3, mnist: ../shared/data/mnist, val_clips: 1000}
+/// ```
+/// Unknown keys and out-of-range values throw `ModelConfigError` naming the file and the key.
+public struct ModelConfig: Sendable, Equatable {
+    /// The model kinds this module can build.
+    public static let kinds = ["rstg", "mean-lstm", "conv-lstm"]
+
+    /// Network shape.
+    public struct Architecture: Sendable, Equatable {
+        /// Output channels of the 3x3 convs of the per-frame backbone (each followed by ReLU and 2x2 max-pool).
+        public var backboneWidths: [Int] = [16, 32, 64]
+        /// Width D of node states / recurrent hidden states.
+        public var hidden: Int = 64
+        /// Rounds of [time -> space] before the final recurrent pass.
+        public var rounds: Int = 3
+        /// Whether the space steps run (ablation `time-only` sets false).
+        public var space: Bool = true
+        /// Whether the time steps run (ablation `space-only` sets false).
+        public var time: Bool = true
+        /// Learned positional embedding of each cell in the space step.
+        public var positional: Bool = false
+        /// Patch grids per frame (3x3, 2x2, 1x1 = 14 nodes).
+        public var grids: [Int] = [3, 2, 1]
+        /// Pooled map side for the conv-lstm baseline.
+        public var convPool: Int = 4
+        public init() {}
+    }
+
+    /// Optimisation recipe used by `vidgraph train`.
+    public struct Training: Sendable, Equatable {
+        public var epochs: Int = 30
+        public var clipsPerEpoch: Int = 8000
+        public var batchSize: Int = 32
+        /// `adam` or `adamw`.
+        public var optimizer: String = "adamw"
+        public var learningRate: Double = 1e-3
+        public var weightDecay: Double = 1e-4
+        /// `cosine`, `constant` or `step`.
+        public var schedule: String = "cosine"
+        public var warmupSteps: Int = 200
+        public var minLearningRate: Double = 1e-5
+        public var labelSmoothing: Double = 0
+        /// Global gradient-norm clip (0 disables).
+        public var clipGradNorm: Double = 5
+        public var seed: Int = 1
+        /// Minutes between in-epoch checkpoints.
+        public var checkpointMinutes: Double = 5
+        /// Compute threads (OpenBLAS and element loops).
+        public var threads: Int = 2
+        /// Weight of an auxiliary training loss (0 = off, the paper's recipe): a linear head on the clip
+        /// representation predicts which digit classes appear in the clip (10-way multi-label BCE).
+        /// It gives the backbone a dense digit-identity signal early on, when the pair label alone
+        /// leaves training at chance for a long time. The head is not part of the saved model.
+        public var presenceWeight: Double = 0
+        public init() {}
+    }
+
+    /// Where training clips come from.
+    public struct DataSpec: Sendable, Equatable {
+        /// Only `syncmnist` so far.
+        public var dataset: String = "syncmnist"
+        public var digits: Int = 3
+        /// MNIST folder (relative paths are resolved against the working directory, then the
+        /// repository root); `none` or "" for procedural digits, which are also used when the folder is absent.
+        public var mnist: String? = "../shared/data/mnist"
+        public var seed: Int = 0
+        public var valClips: Int = 1000
+        public init() {}
+    }
+
+    public var name: String
+    public var kind: String
+    /// Label names in class-index order.
+    public var classes: [String]
+    /// Frames per clip T.
+    public var frames: Int = 10
+    /// Square input side in pixels.
+    public var size: Int = 64
+    public var architecture = Architecture()
+    public var training = Training()
+    public var data = DataSpec()
+    /// The YAML text this config was read from (stored in weight files' metadata).
+    public var text: String
+    /// Where it was read from.
+    public var source: String
+
+    /// Parses `text`; `source` names the file in errors.
+    public init(yaml text: String, source: String) throws {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw ModelConfigError(source: source, key: "", reason: "is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard let map = document as? [String: Any] else {
+            throw ModelConfigError(source: source, key: "", reason: "must be a YAML mapping with name, kind, architecture, training and data")
+        }
+        let root = ConfigSection(map, source: source, path: "")
+        self.text = text
+        self.source = source
+        name = try root.requiredString("name")
+        kind = try root.requiredString("kind")
+        guard Self.kinds.contains(kind) else {
+            throw root.error("kind", "unknown model kind '\(kind)' (known: \(Self.kinds.joined(separator: ", ")))")
+        }
+        if let list = try root.strings("classes") {
+            guard list.count >= 2 else { throw root.error("classes", "needs at least 2 labels, found \(list.count)") }
+            guard Set(list).count == list.count else { throw root.error("classes", "has duplicate labels") }
+            classes = list
+        } else {
+            let preset = try root.string("classes", default: "syncmnist")
+            guard preset == "syncmnist" else { throw root.error("classes", "expected a list of labels or 'syncmnist', found '\(preset)'") }
+            classes = SyncMNIST.classNames
+        }
+        let input = try root.section("input")
+        frames = try input.int("frames", default: 10, range: 1...1000)
+        size = try input.int("size", default: 64, range: 8...1024)
+        try input.finish()
+
+        let a = try root.section("architecture")
+        architecture.backboneWidths = try a.ints("backbone_widths") ?? architecture.backboneWidths
+        guard !architecture.backboneWidths.isEmpty, architecture.backboneWidths.allSatisfy({ (1...4096).contains($0) }) else {
+            throw a.error("backbone_widths", "must be a non-empty list of channel counts in 1...4096")
+        }
+        guard size >> architecture.backboneWidths.count >= 1 else {
+            throw a.error("backbone_widths", "\(architecture.backboneWidths.count) pooling stages reduce the \(size)-pixel input below 1 pixel")
+        }
+        architecture.hidden = try a.int("hidden", default: 64, range: 1...4096)
+        architecture.rounds = try a.int("rounds", default: 3, range: 0...16)
+        architecture.space = try a.bool("space", default: true)
+        architecture.time = try a.bool("time", default: true)
+        architecture.positional = try a.bool("positional", default: false)
+        architecture.grids = try a.ints("grids") ?? architecture.grids
+        guard !architecture.grids.isEmpty, architecture.grids.allSatisfy({ (1...16).contains($0) }) else {
+            throw a.error("grids", "must be a non-empty list of grid sides in 1...16")
+        }
+        architecture.convPool = try a.int("conv_pool", default: 4, range: 1...64)
+        try a.finish()
+
+        let t = try root.section("training")
+        training.epochs = try t.int("epochs", default: 30, range: 1...100_000)
+        training.clipsPerEpoch = try t.int("clips_per_epoch", default: 8000, range: 1...100_000_000)
+        training.batchSize = try t.int("batch_size", default: 32, range: 1...4096)
+        training.optimizer = try t.string("optimizer", default: "adamw")
+        guard ["adam", "adamw"].contains(training.optimizer) else {
+            throw t.error("optimizer", "must be adam or adamw, found '\(training.optimizer)'")
+        }
+        training.learningRate = try t.double("learning_rate", default: 1e-3, min: 0, max: 10)
+        training.weightDecay = try t.double("weight_decay", default: 1e-4, min: 0, max: 10)
+        training.schedule = try t.string("schedule", default: "cosine")
+        guard ["cosine", "constant", "step"].contains(training.schedule) else {
+            throw t.error("schedule", "must be cosine, constant or step, found '\(training.schedule)'")
+        }
+        training.warmupSteps = try t.int("warmup_steps", default: 200, range: 0...10_000_000)
+        training.minLearningRate = try t.double("min_learning_rate", default: 1e-5, min: 0, max: 10)
+        training.labelSmoothing = try t.double("label_smoothing", default: 0, min: 0, max: 0.99)
+        training.clipGradNorm = try t.double("clip_grad_norm", default: 5, min: 0)
+        training.seed = try t.int("seed", default: 1, range: 0...Int(Int32.max))
+        training.checkpointMinutes = try t.double("checkpoint_minutes", default: 5, min: 0.01)
+        training.threads = try t.int("threads", default: 2, range: 1...256)
+        training.presenceWeight = try t.double("presence_weight", default: 0, min: 0, max: 100)
+        try t.finish()
+
+        let d = try root.section("data")
+        data.dataset = try d.string("dataset", default: "syncmnist")
+        guard data.dataset == "syncmnist" else { throw d.error("dataset", "only 'syncmnist' is supported, found '\(data.dataset)'") }
+        data.digits = try d.int("digits", default: 3, range: 2...10)
+        if let folder = try d.string("mnist") { data.mnist = (folder.isEmpty || folder == "none") ? nil : folder }
+        data.seed = try d.int("seed", default: 0, range: 0...Int(Int32.max))
+        data.valClips = try d.int("val_clips", default: 1000, range: 1...1_000_000)
+        try d.finish()
+        if data.dataset == "syncmnist" && classes.count != SyncMNIST.classNames.count {
+            throw root.error("classes", "syncmnist data has \(SyncMNIST.classNames.count) classes, the config lists \(classes.count)")
+        }
+        if data.dataset == "syncmnist" && (frames != SyncMNIST.frameCount || size != SyncMNIST.side) {
+            throw root.error("input", "syncmnist clips are \(SyncMNIST.frameCount) frames of \(SyncMNIST.side)x\(SyncMNIST.side); the config says \(frames) frames of \(size)x\(size)")
+        }
+        _ = root.value("description")
+        try root.finish()
+    }
+
+    /// Reads and parses a YAML file.
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw ModelConfigError(source: url.path, key: "", reason: "cannot be read (\(FileManager.default.fileExists(atPath: url.path) ? "not UTF-8 text" : "no such file"))")
+        }
+        try self.init(yaml: text, source: url.path)
+    }
+
+    /// Number of classes.
+    public var classCount: Int { classes.count }
+
+    /// Side of the backbone's output map.
+    public var mapSide: Int { size >> architecture.backboneWidths.count }
+}

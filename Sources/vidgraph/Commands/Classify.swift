@@ -1,0 +1,222 @@
+import ArgumentParser
+import Foundation
+import Models
+import Tensors
+
+/// `vidgraph classify`: clip labels for many videos with a trained classifier.
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify video clips (files, globs, frame folders, or a CSV list) with a clip classifier.",
+        discussion: """
+        Output: one JSON object per clip (JSONL, default) {"path", "labels" (best first), "scores"}
+        plus "label" and "correct" when the list gives the true label, or {"path", "error"} for a clip
+        that failed (it is skipped; the exit status is 1 at the end). --out *.csv writes
+        path,labels,scores,label,correct,error with ';'-separated top-k lists. Lines are appended
+        complete and flushed, so an interrupted run leaves a valid file that --resume continues
+        (clips already present are skipped). --shard I/N keeps input positions p with p % N == I.
+        """)
+
+    @Argument(help: "Video files, glob patterns (quoted) or folders of numbered frames.")
+    var inputs: [String] = []
+
+    @Option(help: "CSV list of clips: path[,label] per line (header optional; relative paths from the list's folder).")
+    var list: String?
+
+    @Option(help: "Embedded model name (see `vidgraph models`), a .safetensors file, or a training run folder.")
+    var model: String = ModelRegistry.defaultClassifier
+
+    @Option(name: .customLong("top-k"), help: "Labels (and scores) per clip.")
+    var topK: Int = 5
+
+    @Option(help: "Output file (.jsonl or .csv); standard output when omitted.")
+    var out: String?
+
+    @Option(help: "Frames per clip window (default: the model's).")
+    var frames: Int?
+
+    @Option(help: "Keep every S-th frame.")
+    var stride: Int?
+
+    @Option(help: "Sample frames at this rate instead (frames per second).")
+    var fps: Double?
+
+    @Option(help: "Temporal windows per video (scores averaged).")
+    var clips: Int = 1
+
+    @Option(help: "Square crops along the longer side per window (scores averaged).")
+    var crops: Int = 1
+
+    @Option(help: "Decoding threads working ahead of inference.")
+    var jobs: Int = 2
+
+    @Option(help: "Compute threads for inference.")
+    var threads: Int = 2
+
+    @Option(name: .customLong("batch-size"), help: "Clip windows per inference batch.")
+    var batchSize: Int = 16
+
+    @Flag(help: "Skip clips already present in --out and append to it.")
+    var resume = false
+
+    @Option(help: "Process only shard I of N (I/N, 0-based): input positions p with p % N == I.")
+    var shard: String?
+
+    func validate() throws {
+        if inputs.isEmpty && list == nil { throw ValidationError("give video paths, globs, folders or --list FILE") }
+        guard topK >= 1 else { throw ValidationError("--top-k must be >= 1 (got \(topK))") }
+        if let frames, frames < 1 { throw ValidationError("--frames must be >= 1 (got \(frames))") }
+        if let stride, stride < 1 { throw ValidationError("--stride must be >= 1 (got \(stride))") }
+        if let fps, !(fps > 0) { throw ValidationError("--fps must be > 0") }
+        if stride != nil && fps != nil { throw ValidationError("give --stride or --fps, not both") }
+        guard clips >= 1, crops >= 1 else { throw ValidationError("--clips and --crops must be >= 1") }
+        guard jobs >= 1, threads >= 1, batchSize >= 1 else { throw ValidationError("--jobs, --threads and --batch-size must be >= 1") }
+        if resume && out == nil { throw ValidationError("--resume needs --out") }
+        if let shard { _ = try Self.parseShard(shard) }
+    }
+
+    static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (0..<n).contains(i) else {
+            throw ValidationError("--shard must be I/N with 0 <= I < N (got \(text))")
+        }
+        return (i, n)
+    }
+
+    /// One clip to classify.
+    struct Item {
+        var path: String
+        var url: URL
+        var label: String?
+    }
+
+    func run() throws {
+        ComputeThreads.count = threads
+        let loaded = try ModelRegistry.load(model)
+        let classifier = loaded.model
+        let labels = loaded.labels
+        var items = try gatherItems()
+        if let shard {
+            let (i, n) = try Self.parseShard(shard)
+            items = items.enumerated().filter { $0.offset % n == i }.map(\.element)
+        }
+        let format: PredictionFormat = (out.map { $0.lowercased().hasSuffix(".csv") } ?? false) ? .csv : .jsonl
+        let writer = try PredictionWriter(path: out, format: format, resume: resume)
+        let done = writer.donePaths
+        let todo = items.filter { !done.contains($0.path) }
+        if resume && items.count != todo.count {
+            printError("classify: resuming, \(items.count - todo.count) of \(items.count) clips already in \(out!)")
+        }
+        var sampler = ClipSampler(frames: frames ?? loaded.config.frames, size: loaded.config.size,
+                                  stride: stride ?? 1, fps: fps, clips: clips, crops: crops)
+        sampler.decoderThreads = 1
+        let k = min(topK, labels.count)
+        let views = sampler.viewsPerVideo
+        let pipeline = DecodePipeline(urls: todo.map(\.url), sampler: sampler, jobs: jobs)
+        let progress = ProgressLine(label: "classify", total: todo.count)
+        var failures = 0, labelled = 0, correct = 0, processed = 0
+        let start = Date()
+
+        // Batches of decoded videos -> one forward pass per batch of windows.
+        var pending: [(item: Item, frames: [Float])] = []
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let s = sampler.size, t = sampler.frames
+            var buffer: [Float] = []
+            buffer.reserveCapacity(pending.count * views * t * s * s)
+            for p in pending { buffer += p.frames }
+            let input = Tensor(buffer, shape: [pending.count * views, t, 1, s, s])        // [B * V, T, 1, S, S]
+            let probabilities = classifier.probabilities(input).data                      // [B * V, classes]
+            let c = labels.count
+            for (b, p) in pending.enumerated() {
+                var mean = [Float](repeating: 0, count: c)
+                for v in 0..<views { for j in 0..<c { mean[j] += probabilities[(b * views + v) * c + j] / Float(views) } }
+                let order = (0..<c).sorted { mean[$0] > mean[$1] || (mean[$0] == mean[$1] && $0 < $1) }.prefix(k)
+                var record = PredictionRecord(path: p.item.path, labels: order.map { labels[$0] }, scores: order.map { mean[$0] })
+                if let truth = p.item.label {
+                    record.label = truth
+                    record.correct = order.first.map { labels[$0] } == truth
+                    labelled += 1
+                    if record.correct == true { correct += 1 }
+                }
+                try writer.write(record)
+            }
+            processed += pending.count
+            pending.removeAll()
+        }
+        let perBatch = max(1, batchSize / views)
+        for index in 0..<todo.count {
+            let item = todo[index]
+            switch pipeline.result(at: index) {
+            case .success(let frames):
+                if let truth = item.label, !labels.contains(truth) {
+                    failures += 1
+                    try writer.write(PredictionRecord(path: item.path, error: "label '\(truth)' is not a class of model \(model)"))
+                } else {
+                    pending.append((item, frames))
+                    if pending.count >= perBatch { try flush() }
+                }
+            case .failure(let error):
+                failures += 1
+                try writer.write(PredictionRecord(path: item.path, error: (error as? LocalizedError)?.errorDescription ?? "\(error)"))
+            }
+            progress.update(done: index + 1, rateUnit: " clips/s",
+                            detail: labelled > 0 ? String(format: "acc %.3f", Double(correct) / Double(labelled)) : "")
+        }
+        try flush()
+        try writer.close()
+        progress.finish()
+        let seconds = Date().timeIntervalSince(start)
+        var summary = String(format: "classify: %d clips, %d failed, %.1f clips/s", todo.count, failures,
+                             Double(todo.count) / max(seconds, 1e-9))
+        if labelled > 0 { summary += String(format: ", accuracy %.4f (%d/%d labelled)", Double(correct) / Double(labelled), correct, labelled) }
+        if let out { summary += ", results in \(out)" }
+        printError(summary)
+        _ = processed
+        if failures > 0 { throw ExitCode(exitSomeInputsFailed) }
+    }
+
+    /// Paths from the arguments (globs expanded, sorted per pattern) then the list, duplicates kept once.
+    func gatherItems() throws -> [Item] {
+        var items: [Item] = []
+        var seen = Set<String>()
+        func add(_ path: String, _ label: String?) {
+            guard seen.insert(path).inserted else { return }
+            items.append(Item(path: path, url: URL(fileURLWithPath: path), label: label))
+        }
+        for input in inputs {
+            if input.contains("*") || input.contains("?") || input.contains("[") {
+                let matches = Self.glob(input)
+                if matches.isEmpty { printError("classify: warning: no file matches \(input)") }
+                for m in matches { add(m, nil) }
+            } else {
+                add(input, nil)
+            }
+        }
+        if let list {
+            let listURL = URL(fileURLWithPath: list)
+            let text: String
+            do { text = try String(contentsOf: listURL, encoding: .utf8) } catch {
+                throw ValidationError("--list: cannot read \(list)")
+            }
+            for (n, raw) in text.split(whereSeparator: \.isNewline).enumerated() {
+                let line = raw.trimmingCharacters(in: .whitespaces)
+                if line.isEmpty || line.hasPrefix("#") { continue }
+                let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+                if n == 0 && fields[0].lowercased() == "path" { continue }
+                var path = fields[0]
+                if !path.hasPrefix("/") && !FileManager.default.fileExists(atPath: path) {
+                    path = listURL.deletingLastPathComponent().appendingPathComponent(path).path
+                }
+                add(path, fields.count > 1 && !fields[1].isEmpty ? fields[1] : nil)
+            }
+        }
+        return items
+    }
+
+    static func glob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard Foundation.glob(pattern, 0, nil, &g) == 0 else { return [] }
+        return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
+    }
+}

@@ -1,0 +1,25 @@
+import XCTest
+@testable import Models
+import Tensors
+
+/// The Swift RSTG matches the PyTorch peer (tools/reference/rstg_torch.py) on the same weights and clips.
+final class RSTGTorchGoldenTests: XCTestCase {
+    func fixture(_ name: String) throws -> URL {
+        try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil), "missing fixture \(name)")
+    }
+
+    func testRSTGLogitsMatchPyTorch() throws {
+        let loaded = try ModelRegistry.load(try fixture("rstg_tiny.safetensors").path)
+        XCTAssertEqual(loaded.config.kind, "rstg")
+        XCTAssertTrue(loaded.config.architecture.positional)
+        let golden = try SafeTensors.read(try fixture("rstg_tiny_golden.safetensors"))
+        let clips = try golden.tensor(named: "clips")
+        let expected = try golden.tensor(named: "logits")
+        XCTAssertEqual(clips.shape, [1, 10, 1, 64, 64])
+        let logits = GradMode.disabled { loaded.model.logits(clips) }
+        XCTAssertEqual(logits.shape, expected.shape)
+        for i in 0..<expected.count {
+            XCTAssertEqual(logits.data[i], expected.data[i], accuracy: 1e-4, "logit \(i)")
+        }
+    }
+}

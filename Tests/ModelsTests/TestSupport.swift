@@ -1,0 +1,34 @@
+import Foundation
+import XCTest
+@testable import Models
+import Tensors
+
+/// Repository root (tests locate configs/ and the shared data from here).
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A small config for fast tests: `kind` with tiny widths on 64x64 SyncMNIST clips.
+func tinyConfig(kind: String = "rstg", extraArchitecture: String = "", hidden: Int = 8, widths: String = "[4, 4, 8]",
+                rounds: Int = 1, batch: Int = 4, lr: Double = 0.01) throws -> ModelConfig {
+    try ModelConfig(yaml: """
+        name: tiny-\(kind)
+        kind: \(kind)
+        classes: syncmnist
+        architecture: {backbone_widths: \(widths), hidden: \(hidden), rounds: \(rounds)\(extraArchitecture)}
+        training: {epochs: 1, clips_per_epoch: 64, batch_size: \(batch), learning_rate: \(lr), warmup_steps: 0, schedule: constant, weight_decay: 0}
+        data: {mnist: none, val_clips: 8}
+        """, source: "tiny.yaml")
+}
+
+/// A temporary folder removed after the test.
+func temporaryFolder(_ test: XCTestCase) throws -> URL {
+    let d = FileManager.default.temporaryDirectory.appendingPathComponent("vidgraph-models-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: d) }
+    return d
+}
+
+/// Random clips `[B, T, 1, S, S]` in [0, 1].
+func randomClips(_ b: Int, _ t: Int, _ s: Int, seed: UInt64 = 3) -> Tensor {
+    var g = RandomGenerator(seed: seed)
+    return Tensor.uniform([b, t, 1, s, s], generator: &g)
+}

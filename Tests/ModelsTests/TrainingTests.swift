@@ -1,0 +1,121 @@
+import Datasets
+import XCTest
+@testable import Models
+import Layers
+import Tensors
+
+final class TrainingTests: XCTestCase {
+    /// A tiny RSTG memorises a fixed batch of 8 SyncMNIST clips (procedural digits).
+    func testOverfitsSmallBatch() throws {
+        let config = try tinyConfig(hidden: 16, widths: "[4, 8, 8]", rounds: 1, lr: 0.01)
+        let model = ModelFactory.make(config, seed: 2)
+        let data = try SyncMNIST.procedural(digitsPerClip: 3, split: .train, seed: 4)
+        let batch = data.batch(indices: Array(0..<8))
+        let clips = Tensor(batch.frames, shape: [8, 10, 1, 64, 64])
+        let optimizer = Adam(model, Adam.Config(learningRate: 0.01))
+        var first: Float = 0, last: Float = 0
+        for step in 0..<400 {
+            let loss = Loss.crossEntropy(model.logits(clips), targets: batch.labels)
+            if step == 0 { first = loss.item }
+            last = loss.item
+            optimizer.zeroGrad()
+            loss.backward()
+            optimizer.step()
+            if last < 0.02 { break }
+        }
+        let predictions = GradMode.disabled { model.logits(clips) }.argmaxLastAxis()
+        XCTAssertEqual(predictions, batch.labels, "loss \(first) -> \(last)")
+        XCTAssertLessThan(last, 0.05, "loss \(first) -> \(last)")
+    }
+
+    /// Saving a checkpoint mid-run and resuming gives bit-identical parameters to an uninterrupted run.
+    func testCheckpointResumeIsExact() throws {
+        let folder = try temporaryFolder(self)
+        let url = folder.appendingPathComponent("checkpoint.safetensors")
+        let config = try tinyConfig(batch: 2)
+        let a = try ClipTrainer(config: config, mnist: nil)
+        a.trainStep(); a.trainStep()
+        try a.saveCheckpoint(to: url, elapsed: 12)
+        a.trainStep(); a.trainStep()
+
+        let b = try ClipTrainer(config: config, mnist: nil)
+        try b.loadCheckpoint(from: url)
+        XCTAssertEqual(b.step, 2)
+        XCTAssertEqual(b.elapsedBefore, 12)
+        b.trainStep(); b.trainStep()
+        XCTAssertEqual(b.step, 4)
+        let pa = a.model.stateDict(), pb = b.model.stateDict()
+        XCTAssertEqual(Set(pa.keys), Set(pb.keys))
+        for (name, t) in pa { XCTAssertEqual(t.data, pb[name]!.data, name) }
+        XCTAssertEqual(a.optimizer.stepCount, b.optimizer.stepCount)
+        // A fresh trainer differs (the comparison above can fail).
+        let c = try ClipTrainer(config: config, mnist: nil)
+        c.trainStep()
+        XCTAssertNotEqual(c.model.stateDict()["classifier.weight"]!.data, pa["classifier.weight"]!.data)
+    }
+
+    /// The auxiliary digit-presence head trains with the model, is checkpointed (exact resume), and
+    /// stays out of model files; a checkpoint loads as a model too.
+    func testPresenceHeadCheckpointAndModelFile() throws {
+        let folder = try temporaryFolder(self)
+        var config = try tinyConfig(batch: 2)
+        config.training.presenceWeight = 1
+        let a = try ClipTrainer(config: config, mnist: nil)
+        let head = try XCTUnwrap(a.presenceHead)
+        let before = head.weight.data
+        a.trainStep()
+        XCTAssertNotEqual(head.weight.data, before, "the presence head is optimised")
+        let url = folder.appendingPathComponent("checkpoint.safetensors")
+        try a.saveCheckpoint(to: url, elapsed: 0)
+        XCTAssertTrue(try SafeTensors.read(url).names.contains("model.presence.weight"))
+        a.trainStep()
+        let b = try ClipTrainer(config: config, mnist: nil)
+        try b.loadCheckpoint(from: url)
+        b.trainStep()
+        XCTAssertEqual(a.presenceHead!.weight.data, b.presenceHead!.weight.data)
+        XCTAssertEqual(a.model.stateDict()["classifier.weight"]!.data, b.model.stateDict()["classifier.weight"]!.data)
+        let modelURL = folder.appendingPathComponent("model.safetensors")
+        try ModelWeights.save(a.model, to: modelURL)
+        XCTAssertFalse(try SafeTensors.read(modelURL).names.contains { $0.hasPrefix("presence") })
+        let fromCheckpoint = try ModelWeights.load(url, configOverride: config)
+        XCTAssertEqual(fromCheckpoint.model.parameterCount, a.model.parameterCount)
+    }
+
+    func testScheduleAndEvaluation() throws {
+        var config = try tinyConfig()
+        config.training.schedule = "cosine"
+        config.training.warmupSteps = 4
+        let t = try ClipTrainer(config: config, mnist: nil)
+        XCTAssertEqual(t.stepsPerEpoch, 16)
+        XCTAssertLessThan(t.learningRate(at: 0), t.learningRate(at: 3))
+        XCTAssertGreaterThan(t.learningRate(at: 4), t.learningRate(at: 15))
+        let (accuracy, loss) = t.evaluate(count: 4, batchSize: 3)
+        XCTAssertTrue((0...1).contains(accuracy))
+        XCTAssertTrue(loss.isFinite && loss > 0)
+    }
+
+    func testWeightsRoundTripWithMetadata() throws {
+        let folder = try temporaryFolder(self)
+        let config = try tinyConfig(kind: "conv-lstm")
+        let model = ModelFactory.make(config, seed: 9)
+        let url = folder.appendingPathComponent("m.safetensors")
+        try ModelWeights.save(model, to: url, trainedWith: "vidgraph train --config tiny.yaml", extra: ["val_accuracy": "0.5"])
+        let file = try SafeTensors.read(url)
+        XCTAssertEqual(file.metadata["format"], ModelWeights.format)
+        XCTAssertEqual(file.metadata["kind"], "conv-lstm")
+        XCTAssertEqual(file.metadata["trained_with"], "vidgraph train --config tiny.yaml")
+        let labels = try JSONSerialization.jsonObject(with: Data(file.metadata["labels"]!.utf8)) as? [String]
+        XCTAssertEqual(labels, SyncMNIST.classNames)
+        let loaded = try ModelRegistry.load(url.path)
+        XCTAssertEqual(loaded.config.kind, "conv-lstm")
+        XCTAssertEqual(loaded.metadata["val_accuracy"], "0.5")
+        let clips = randomClips(1, 10, 64)
+        XCTAssertEqual(GradMode.disabled { model.logits(clips) }.data, GradMode.disabled { loaded.model.logits(clips) }.data)
+        // A folder with model.safetensors loads too; unknown names fail with a clear message.
+        try FileManager.default.moveItem(at: url, to: folder.appendingPathComponent("model.safetensors"))
+        XCTAssertEqual(try ModelRegistry.load(folder.path).config.kind, "conv-lstm")
+        XCTAssertThrowsError(try ModelRegistry.load("no-such-model")) { error in
+            XCTAssertTrue((error as? ModelLoadError)?.errorDescription?.contains("no-such-model") ?? false, "\(error)")
+        }
+    }
+}

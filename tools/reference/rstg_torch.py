@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""PyTorch peer of vidgraph's clip classifiers (Sources/Models): loads a vidgraph model file
+(safetensors with the YAML config in its metadata), rebuilds the same network with torch ops and
+computes logits. Used for
+
+  golden    write a fixture: random clips -> logits of a given model file (Tests/ModelsTests/Fixtures)
+  logits    print logits / probabilities for clips stored in a safetensors file (key "clips")
+  bench     time inference at N threads on pre-decoded clips (mp4 files decoded once with OpenCV)
+
+Only for fixtures and benchmarks; nothing at run time needs Python.
+"""
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+SYNC_CLASSES = [f"{a}-{b}" for a in range(10) for b in range(a + 1, 10)] + ["none"]
+
+
+def load_model(path):
+    with safe_open(path, "pt") as f:
+        meta = f.metadata() or {}
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    arch = json.loads(meta["architecture"]) if "architecture" in meta else yaml_keys(meta["config"])
+    config = {"kind": arch["kind"], "architecture": arch, "input": {"frames": arch["frames"], "size": arch["size"]}}
+    if meta.get("format") == "vidgraph.checkpoint.v1":
+        tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
+    return config, tensors, meta
+
+
+def yaml_keys(text):
+    """The architecture keys of a vidgraph config (no YAML library needed: scalar / [list] values only)."""
+    import re
+    defaults = {"kind": "rstg", "frames": 10, "size": 64, "backbone_widths": [16, 32, 64], "hidden": 64, "rounds": 3,
+                "space": True, "time": True, "positional": False, "grids": [3, 2, 1], "conv_pool": 4}
+    out = dict(defaults)
+    for key in defaults:
+        m = re.search(r"(?:^|[\s{,])" + key + r":\s*(\[[^\]]*\]|[^,}\n#]+)", text, re.M)
+        if not m:
+            continue
+        v = m.group(1).strip()
+        if v.startswith("["):
+            out[key] = [int(x) for x in v[1:-1].split(",") if x.strip()]
+        elif v in ("true", "false"):
+            out[key] = v == "true"
+        else:
+            try:
+                out[key] = int(v)
+            except ValueError:
+                out[key] = v
+    return out
+
+
+def neighbours(grids):
+    """Adjacency [K, K] of the RSTG patch cells (overlap or shared border, not corner-only, no self)."""
+    cells = [(s, r, c, n) for s, n in enumerate(grids) for r in range(n) for c in range(n)]
+    k = len(cells)
+    adj = torch.zeros(k, k)
+
+    def overlap(p, n, q, m):
+        return min((p + 1) * m, (q + 1) * n) - max(p * m, q * n)
+
+    for i, a in enumerate(cells):
+        for j, b in enumerate(cells):
+            if i == j:
+                continue
+            ox = overlap(a[2], a[3], b[2], b[3])
+            oy = overlap(a[1], a[3], b[1], b[3])
+            if ox >= 0 and oy >= 0 and (ox > 0 or oy > 0):
+                adj[i, j] = 1
+    return adj
+
+
+class Peer:
+    def __init__(self, config, w):
+        self.c = config
+        self.w = w
+        a = config.get("architecture", {})
+        self.kind = config["kind"]
+        self.widths = a.get("backbone_widths", [16, 32, 64])
+        self.hidden = a.get("hidden", 64)
+        self.rounds = a.get("rounds", 3)
+        self.space = a.get("space", True)
+        self.time = a.get("time", True)
+        self.grids = a.get("grids", [3, 2, 1])
+        self.conv_pool = a.get("conv_pool", 4)
+        self.adj = neighbours(self.grids)
+
+    def linear(self, x, name):
+        return F.linear(x, self.w[name + ".weight"], self.w.get(name + ".bias"))
+
+    def backbone(self, frames):
+        x = frames
+        for i in range(len(self.widths)):
+            x = F.conv2d(x, self.w[f"backbone.conv{i+1}.weight"], self.w[f"backbone.conv{i+1}.bias"], padding=1)
+            x = F.max_pool2d(F.relu(x), 2)
+        return x
+
+    def lstm_seq(self, x, prefix, steps):
+        """x [T, R, I] -> h [T, R, H] with zero initial state (PyTorch LSTMCell semantics)."""
+        h = torch.zeros(x.shape[1], self.w[prefix + ".weight_hh"].shape[1])
+        c = torch.zeros_like(h)
+        out = []
+        for t in range(steps):
+            h, c = torch._VF.lstm_cell(x[t], (h, c), self.w[prefix + ".weight_ih"], self.w[prefix + ".weight_hh"],
+                                       self.w[prefix + ".bias_ih"], self.w[prefix + ".bias_hh"])
+            out.append(h)
+        return torch.stack(out)
+
+    def mlp(self, x, name):
+        return self.linear(F.relu(self.linear(x, name + ".0")), name + ".2")
+
+    def space_step(self, x, r):
+        """x [F, K, D] per frame -> [F, K, D]."""
+        p = f"space.{r}"
+        d = x.shape[-1]
+        h = x + self.w[p + ".position"] if (p + ".position") in self.w else x
+        k = x.shape[1]
+        hi = h.unsqueeze(2).expand(-1, k, k, d)   # target i
+        hj = h.unsqueeze(1).expand(-1, k, k, d)   # source j
+        m = self.mlp(torch.cat([hi, hj], -1), p + ".send")                 # [F, K, K, D]
+        q, kk = self.linear(h, p + ".query"), self.linear(h, p + ".key")
+        scores = torch.einsum("fid,fjd->fij", q, kk) / math.sqrt(d) + self.w[p + ".adjacency_bias"] * self.adj.t()
+        alpha = scores.softmax(-1)
+        g = torch.einsum("fij,fijd->fid", alpha, m)
+        y = self.mlp(torch.cat([x, g], -1), p + ".update")
+        return F.layer_norm(y, (d,), self.w[p + ".norm.weight"], self.w[p + ".norm.bias"], 1e-5)
+
+    def logits(self, clips):
+        """clips [B, T, 1, S, S] -> [B, classes]."""
+        b, t = clips.shape[:2]
+        frames = clips.transpose(0, 1).reshape(t * b, 1, clips.shape[3], clips.shape[4])
+        maps = self.backbone(frames)                                         # [T*B, C, s, s]
+        if self.kind == "mean-lstm":
+            x = self.linear(maps.mean((2, 3)), "embed").reshape(t, b, -1)
+            return self.linear(self.lstm_seq(x, "lstm", t)[-1], "classifier")
+        if self.kind == "conv-lstm":
+            pp = min(self.conv_pool, maps.shape[-1])
+            x = F.relu(self.linear(F.adaptive_avg_pool2d(maps, pp).reshape(t * b, -1), "embed")).reshape(t, b, -1)
+            return self.linear(self.lstm_seq(x, "lstm", t)[-1], "classifier")
+        nodes = torch.cat([F.adaptive_avg_pool2d(maps, n).flatten(2).transpose(1, 2) for n in self.grids], 1)  # [T*B, K, C]
+        k = nodes.shape[1]
+        x = self.linear(nodes, "embed")                                       # [T*B, K, D]
+        d = x.shape[-1]
+        for r in range(self.rounds):
+            if self.time:
+                x = self.lstm_seq(x.reshape(t, b * k, d), f"time.{r}.cell", t).reshape(t * b, k, d)
+            if self.space:
+                x = self.space_step(x, r)
+        if self.time:
+            x = self.lstm_seq(x.reshape(t, b * k, d), "final.cell", t).reshape(t * b, k, d)
+        pooled = x.reshape(t, b, k, d).mean(0).sum(1)
+        return self.linear(pooled, "classifier")
+
+
+def decode_gray(path, size, frames):
+    import cv2
+    cap = cv2.VideoCapture(path)
+    out = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+        rgb = cv2.resize(rgb, (size, size), interpolation=cv2.INTER_AREA)
+        out.append(0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2])
+    if not out:
+        raise RuntimeError(f"{path}: no frames")
+    f = len(out)
+    start = max(0, (f - frames) // 2)
+    clip = [out[min(start + i, f - 1)] for i in range(frames)]
+    return np.stack(clip)[:, None]  # [T, 1, S, S]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("golden")
+    g.add_argument("--model", required=True)
+    g.add_argument("--clips", type=int, default=2)
+    g.add_argument("--out", required=True)
+    lg = sub.add_parser("logits")
+    lg.add_argument("--model", required=True)
+    lg.add_argument("--input", required=True)
+    b = sub.add_parser("bench")
+    b.add_argument("--model", required=True)
+    b.add_argument("--list", required=True, help="CSV path,label of mp4 clips")
+    b.add_argument("--threads", type=int, default=2)
+    b.add_argument("--batch", type=int, default=16)
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    config, weights, meta = load_model(args.model)
+    peer = Peer(config, weights)
+    t = config.get("input", {}).get("frames", 10)
+    s = config.get("input", {}).get("size", 64)
+    if args.cmd == "golden":
+        rng = np.random.default_rng(7)
+        # Sparse bright strokes on black, like SyncMNIST frames.
+        clips = (rng.random((args.clips, t, 1, s, s)) > 0.85).astype(np.float32) * rng.random((args.clips, t, 1, s, s)).astype(np.float32)
+        x = torch.from_numpy(clips)
+        with torch.no_grad():
+            logits = peer.logits(x)
+        save_file({"clips": x.contiguous(), "logits": logits.contiguous()}, args.out,
+                  metadata={"source": "tools/reference/rstg_torch.py golden", "torch": torch.__version__})
+        print(f"wrote {args.out}: clips {tuple(x.shape)}, logits {tuple(logits.shape)}")
+    elif args.cmd == "logits":
+        with safe_open(args.input, "pt") as f:
+            x = f.get_tensor("clips")
+        with torch.no_grad():
+            print(json.dumps(peer.logits(x).tolist()))
+    else:
+        torch.set_num_threads(args.threads)
+        rows = [l.strip().split(",") for l in open(args.list) if l.strip() and not l.startswith("path,")]
+        import os
+        base = os.path.dirname(os.path.abspath(args.list))
+        paths = [r[0] if os.path.isabs(r[0]) else os.path.join(base, r[0]) for r in rows]
+        labels = [r[1] if len(r) > 1 else None for r in rows]
+        clips = torch.from_numpy(np.stack([decode_gray(p, s, t) for p in paths]))
+        classes = json.loads(meta.get("labels", "null")) or SYNC_CLASSES
+        with torch.no_grad():
+            peer.logits(clips[: min(args.batch, len(paths))])  # warm-up
+            start = time.perf_counter()
+            outs = [peer.logits(clips[i:i + args.batch]) for i in range(0, len(paths), args.batch)]
+            seconds = time.perf_counter() - start
+        probs = torch.cat(outs).softmax(-1)
+        top = probs.argmax(-1).tolist()
+        correct = sum(1 for i, l in enumerate(labels) if l is not None and classes[top[i]] == l)
+        known = sum(1 for l in labels if l is not None)
+        print(json.dumps({"clips": len(paths), "seconds": seconds, "clips_per_second": len(paths) / seconds,
+                          "threads": args.threads, "accuracy": correct / known if known else None,
+                          "predictions": [{"path": p, "label": classes[top[i]], "probabilities": probs[i].tolist()}
+                                          for i, p in enumerate(paths)]}))
+
+
+if __name__ == "__main__":
+    main()
