@@ -64,8 +64,8 @@ public struct MNIST: Sendable {
     }
 
     /// Digit `index` as a 28x28 gray image.
-    public func image(at index: Int) -> GrayImageRef {
-        GrayImageRef(mnist: self, index: index)
+    public func image(at index: Int) -> Digit {
+        Digit(mnist: self, index: index)
     }
 
     /// Indices of each class 0...9 within `range`.
@@ -104,16 +104,18 @@ public struct MNIST: Sendable {
     }
 }
 
-/// A view of one MNIST digit; `gray` copies it into a `GrayImage`.
-public struct GrayImageRef: Sendable {
-    let mnist: MNIST
-    /// Index of the digit in its set.
-    public let index: Int
-    /// Class of the digit.
-    public var label: Int { Int(mnist.labels[index]) }
-    /// The 28x28 digit as an image.
-    public var gray: GrayImage {
-        let start = index * 784
-        return GrayImage(width: 28, height: 28, pixels: Array(mnist.pixels[start..<start + 784]))
+extension MNIST {
+    /// A view of one digit of a set; `gray` copies it into a `GrayImage`.
+    public struct Digit: Sendable {
+        let mnist: MNIST
+        /// Index of the digit in its set.
+        public let index: Int
+        /// Class of the digit.
+        public var label: Int { Int(mnist.labels[index]) }
+        /// The 28x28 digit as an image.
+        public var gray: GrayImage {
+            let start = index * 784
+            return GrayImage(width: 28, height: 28, pixels: Array(mnist.pixels[start..<start + 784]))
+        }
     }
 }

@@ -100,8 +100,8 @@ public final class MultiheadAttention: Module {
             scores = scores + additive
         }
         var attention = scores.softmax(axis: -1)                                                // [B, h, L, S]
-        let averaged = needWeights ? attention.mean(axis: 1) : nil                              // [B, L, S]
         if let dropout { attention = dropout(attention) }
+        let averaged = needWeights ? attention.mean(axis: 1) : nil                              // [B, L, S] (after dropout, as PyTorch)
         let heads_ = Tensor.matmul(attention, vh)                                               // [B, h, L, d]
         let merged = heads_.permuted([0, 2, 1, 3]).reshaped([b, l, e])                          // [B, L, E]
         return (outProj(merged), averaged)

@@ -16,28 +16,34 @@ enum NormalizationKernels {
                              weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
         let rowLength = channelsPerGroup * spatial
         precondition(rowLength > 0 && x.count % rowLength == 0, "normalize: shape \(x.shape) does not split into rows of \(rowLength)")
-        let rows = x.count / rowLength
+        let rows = x.count / rowLength, channels = groups * channelsPerGroup
         var mean = [Float](repeating: 0, count: rows)
         var rstd = [Float](repeating: 0, count: rows)
         var out = [Float](repeating: 0, count: x.count)
-        let w = weight?.data, b = bias?.data
+        let gamma = weight?.data ?? [Float](repeating: 1, count: channels)   // [C]
+        let beta = bias?.data ?? [Float](repeating: 0, count: channels)      // [C]
         x.data.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
-                for r in 0..<rows {
-                    let base = r * rowLength
-                    var sum: Float = 0
-                    for i in 0..<rowLength { sum += px[base + i] }
-                    let mu = sum / Float(rowLength)
-                    var sq: Float = 0
-                    for i in 0..<rowLength { let d = px[base + i] - mu; sq += d * d }
-                    let inv = 1 / (sq / Float(rowLength) + eps).squareRoot()
-                    mean[r] = mu; rstd[r] = inv
-                    let g0 = (r % groups) * channelsPerGroup
-                    for c in 0..<channelsPerGroup {
-                        let scale = (w?[g0 + c] ?? 1) * inv
-                        let shift = (b?[g0 + c] ?? 0) - mu * scale
-                        let o = base + c * spatial
-                        for s in 0..<spatial { po[o + s] = px[o + s] * scale + shift }
+                gamma.withUnsafeBufferPointer { pw in
+                    beta.withUnsafeBufferPointer { pb in
+                        for r in 0..<rows {
+                            let row = px.baseAddress! + r * rowLength, outRow = po.baseAddress! + r * rowLength
+                            let mu = Self.sum(row, rowLength) / Float(rowLength)
+                            var sq: Float = 0
+                            for i in 0..<rowLength { let d = row[i] - mu; sq += d * d }
+                            let inv = 1 / (sq / Float(rowLength) + eps).squareRoot()
+                            mean[r] = mu; rstd[r] = inv
+                            let g0 = (r % groups) * channelsPerGroup
+                            if spatial == 1 {
+                                for i in 0..<rowLength { outRow[i] = (row[i] - mu) * inv * pw[g0 + i] + pb[g0 + i] }
+                                continue
+                            }
+                            for c in 0..<channelsPerGroup {
+                                let scale = pw[g0 + c] * inv, shift = pb[g0 + c] - mu * scale
+                                let o = c * spatial
+                                for s in 0..<spatial { outRow[o + s] = row[o + s] * scale + shift }
+                            }
+                        }
                     }
                 }
             }
@@ -45,34 +51,83 @@ enum NormalizationKernels {
         let inputs = [x] + [weight, bias].compactMap { $0 }
         return Tensor.record(Tensor(out, shape: x.shape), inputs: inputs) { g in
             var dx = [Float](repeating: 0, count: x.count)
-            let channels = groups * channelsPerGroup
             var dw = [Float](repeating: 0, count: channels)
             var db = [Float](repeating: 0, count: channels)
             x.data.withUnsafeBufferPointer { px in
                 g.data.withUnsafeBufferPointer { pg in
                     dx.withUnsafeMutableBufferPointer { pdx in
-                        for r in 0..<rows {
-                            let base = r * rowLength, mu = mean[r], inv = rstd[r]
-                            let g0 = (r % groups) * channelsPerGroup
-                            var m1: Float = 0, m2: Float = 0
-                            for c in 0..<channelsPerGroup {
-                                let gamma = w?[g0 + c] ?? 1
-                                let o = base + c * spatial
-                                var sg: Float = 0, sgx: Float = 0
-                                for s in 0..<spatial {
-                                    let xh = (px[o + s] - mu) * inv
-                                    sg += pg[o + s]; sgx += pg[o + s] * xh
-                                }
-                                dw[g0 + c] += sgx; db[g0 + c] += sg
-                                m1 += gamma * sg; m2 += gamma * sgx
-                            }
-                            m1 /= Float(rowLength); m2 /= Float(rowLength)
-                            for c in 0..<channelsPerGroup {
-                                let gamma = w?[g0 + c] ?? 1
-                                let o = base + c * spatial
-                                for s in 0..<spatial {
-                                    let xh = (px[o + s] - mu) * inv
-                                    pdx[o + s] = inv * (pg[o + s] * gamma - m1 - xh * m2)
+                        gamma.withUnsafeBufferPointer { pw in
+                            dw.withUnsafeMutableBufferPointer { pdw in
+                                db.withUnsafeMutableBufferPointer { pdb in
+                                    for r in 0..<rows {
+                                        let base = r * rowLength, mu = mean[r], inv = rstd[r]
+                                        let row = px.baseAddress! + base, gRow = pg.baseAddress! + base, dRow = pdx.baseAddress! + base
+                                        let g0 = (r % groups) * channelsPerGroup
+                                        var m1: Float = 0, m2: Float = 0
+                                        if spatial == 1 {
+                                            // 16 lanes at a time (explicit SIMD: the buffers could alias as far as
+                                            // the compiler knows), then the tail.
+                                            typealias V = SIMD16<Float>
+                                            var v1 = V(), v2 = V(), i = 0
+                                            let rx = UnsafeRawPointer(row), rg = UnsafeRawPointer(gRow)
+                                            let rw = UnsafeRawPointer(pw.baseAddress! + g0)
+                                            let rdw = UnsafeMutableRawPointer(pdw.baseAddress! + g0)
+                                            let rdb = UnsafeMutableRawPointer(pdb.baseAddress! + g0)
+                                            while i + 16 <= rowLength {
+                                                let o = i * 4
+                                                let xh = (rx.loadUnaligned(fromByteOffset: o, as: V.self) - mu) * inv
+                                                let gy = rg.loadUnaligned(fromByteOffset: o, as: V.self)
+                                                let gw = gy * rw.loadUnaligned(fromByteOffset: o, as: V.self)
+                                                rdw.storeBytes(of: rdw.loadUnaligned(fromByteOffset: o, as: V.self) + gy * xh, toByteOffset: o, as: V.self)
+                                                rdb.storeBytes(of: rdb.loadUnaligned(fromByteOffset: o, as: V.self) + gy, toByteOffset: o, as: V.self)
+                                                v1 += gw; v2 += gw * xh
+                                                i += 16
+                                            }
+                                            m1 = v1.sum(); m2 = v2.sum()
+                                            while i < rowLength {
+                                                let xh = (row[i] - mu) * inv, gy = gRow[i], gw = gy * pw[g0 + i]
+                                                pdw[g0 + i] += gy * xh; pdb[g0 + i] += gy
+                                                m1 += gw; m2 += gw * xh
+                                                i += 1
+                                            }
+                                        } else {
+                                            for c in 0..<channelsPerGroup {
+                                                let o = c * spatial
+                                                var sg: Float = 0, sgx: Float = 0
+                                                for s in 0..<spatial {
+                                                    let xh = (row[o + s] - mu) * inv
+                                                    sg += gRow[o + s]; sgx += gRow[o + s] * xh
+                                                }
+                                                pdw[g0 + c] += sgx; pdb[g0 + c] += sg
+                                                m1 += pw[g0 + c] * sg; m2 += pw[g0 + c] * sgx
+                                            }
+                                        }
+                                        m1 /= Float(rowLength); m2 /= Float(rowLength)
+                                        if spatial == 1 {
+                                            typealias V = SIMD16<Float>
+                                            let rx = UnsafeRawPointer(row), rg = UnsafeRawPointer(gRow)
+                                            let rw = UnsafeRawPointer(pw.baseAddress! + g0), rd = UnsafeMutableRawPointer(dRow)
+                                            var i = 0
+                                            while i + 16 <= rowLength {
+                                                let o = i * 4
+                                                let xh = (rx.loadUnaligned(fromByteOffset: o, as: V.self) - mu) * inv
+                                                let gw = rg.loadUnaligned(fromByteOffset: o, as: V.self) * rw.loadUnaligned(fromByteOffset: o, as: V.self)
+                                                rd.storeBytes(of: inv * (gw - m1 - xh * m2), toByteOffset: o, as: V.self)
+                                                i += 16
+                                            }
+                                            while i < rowLength {
+                                                dRow[i] = inv * (gRow[i] * pw[g0 + i] - m1 - (row[i] - mu) * inv * m2)
+                                                i += 1
+                                            }
+                                            continue
+                                        }
+                                        for c in 0..<channelsPerGroup {
+                                            let gam = pw[g0 + c], o = c * spatial
+                                            for s in 0..<spatial {
+                                                dRow[o + s] = inv * (gRow[o + s] * gam - m1 - (row[o + s] - mu) * inv * m2)
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -85,6 +140,21 @@ enum NormalizationKernels {
         }
     }
 
+    /// Sum of `n` floats with 16 independent partial sums (vectorises; order differs from a serial sum).
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        let raw = UnsafeRawPointer(p)
+        while i + 16 <= n {
+            acc += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        var total = acc.sum()
+        while i < n { total += p[i]; i += 1 }
+        return total
+    }
+
     /// Per-channel statistics of `[N, C, S]` (BatchNorm in training): returns mean and biased variance `[C]`.
     static func channelStatistics(_ x: Tensor, channels: Int) -> (mean: [Float], variance: [Float]) {
         let n = x.shape[0], spatial = x.count / Swift.max(n * channels, 1)
@@ -94,7 +164,7 @@ enum NormalizationKernels {
         x.data.withUnsafeBufferPointer { px in
             for c in 0..<channels {
                 var sum: Float = 0
-                for b in 0..<n { let o = (b * channels + c) * spatial; for s in 0..<spatial { sum += px[o + s] } }
+                for b in 0..<n { sum += Self.sum(px.baseAddress! + (b * channels + c) * spatial, spatial) }
                 let mu = sum / total
                 var sq: Float = 0
                 for b in 0..<n {

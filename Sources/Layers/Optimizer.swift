@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 
 /// A first-order optimizer over a module's named parameters (PyTorch torch.optim semantics).
@@ -79,5 +80,3 @@ struct OptimizerBuffers {
         return Int(step.item)
     }
 }
-
-import Foundation

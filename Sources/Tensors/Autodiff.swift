@@ -52,7 +52,9 @@ extension Tensor {
         if let existing = grad {
             existing.data.withUnsafeMutableBufferPointer { dst in
                 gradient.withUnsafeBufferPointer { src in
-                    for i in 0..<dst.count { dst[i] += src[i] }
+                    Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
+                        for i in range { dst[i] += src[i] }
+                    }
                 }
             }
         } else {

@@ -21,6 +21,11 @@ enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Elementwise loops shorter than this run on one thread (thread hand-off costs more).
+    static let elementwiseGrain = 32_768
+}
+
 /// A scratch buffer of Floats (uninitialised) borrowed from a small process-wide pool and returned
 /// to it on deinit, so hot loops (im2col columns) do not page-fault fresh memory on every call.
 final class ScratchBuffer {

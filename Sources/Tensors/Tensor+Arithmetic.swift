@@ -6,17 +6,18 @@ extension Tensor {
 
     static func binary(_ a: Tensor, _ b: Tensor, _ kind: BinaryKind, op: String) -> Tensor {
         let outShape = a.shape == b.shape ? a.shape : Broadcasting.shape(a.shape, b.shape, op: op)
-        var out = [Float](repeating: 0, count: outShape.reduce(1, *))
+        var out = Tensor.uninitializedStorage(outShape.reduce(1, *))
         if a.shape == b.shape {
             a.data.withUnsafeBufferPointer { pa in
                 b.data.withUnsafeBufferPointer { pb in
                     out.withUnsafeMutableBufferPointer { po in
-                        let n = po.count
-                        switch kind {
-                        case .add: for i in 0..<n { po[i] = pa[i] + pb[i] }
-                        case .sub: for i in 0..<n { po[i] = pa[i] - pb[i] }
-                        case .mul: for i in 0..<n { po[i] = pa[i] * pb[i] }
-                        case .div: for i in 0..<n { po[i] = pa[i] / pb[i] }
+                        Parallel.forRanges(po.count, minPerRange: Parallel.elementwiseGrain) { range in
+                            switch kind {
+                            case .add: for i in range { po[i] = pa[i] + pb[i] }
+                            case .sub: for i in range { po[i] = pa[i] - pb[i] }
+                            case .mul: for i in range { po[i] = pa[i] * pb[i] }
+                            case .div: for i in range { po[i] = pa[i] / pb[i] }
+                            }
                         }
                     }
                 }
@@ -92,10 +93,21 @@ extension Tensor {
     /// y = scale * x + shift. Backward: dx = scale * g.
     public func affine(scale: Float, shift: Float) -> Tensor {
         let x = self
-        let out = data.map { scale * $0 + shift }
+        var out = Tensor.uninitializedStorage(count)
+        data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
+                    for i in range { dst[i] = scale * src[i] + shift }
+                }
+            }
+        }
         return Tensor.record(Tensor(out, shape: shape), inputs: [x]) { g in
             x.accumulateGrad { dst in
-                g.data.withUnsafeBufferPointer { src in for i in 0..<dst.count { dst[i] += scale * src[i] } }
+                g.data.withUnsafeBufferPointer { src in
+                    Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
+                        for i in range { dst[i] += scale * src[i] }
+                    }
+                }
             }
         }
     }

@@ -12,7 +12,7 @@ extension Tensor {
                                  dilation: dilation, groups: groups)
         if let bias { precondition(bias.shape == [geo.outChannels], "conv2d: bias \(bias.shape) for \(geo.outChannels) output channels") }
         let p = geo.pixels, cout = geo.outChannels
-        var out = [Float](repeating: 0, count: geo.batch * cout * p)  // [N, Cout, Ho, Wo]
+        var out = Tensor.uninitializedStorage(geo.batch * cout * p)  // [N, Cout, Ho, Wo]
         let chunk = geo.imagesPerChunk
         input.data.withUnsafeBufferPointer { xp in
             weight.data.withUnsafeBufferPointer { wp in

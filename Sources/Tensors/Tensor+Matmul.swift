@@ -15,7 +15,7 @@ extension Tensor {
         precondition(bShared || Array(b.shape.dropLast(2)) == batchShape,
                      "matmul: batch shapes differ for \(a.shape) and \(b.shape)")
         let batch = batchShape.reduce(1, *)
-        var out = [Float](repeating: 0, count: batch * m * n)
+        var out = Tensor.uninitializedStorage(batch * m * n)
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 out.withUnsafeMutableBufferPointer { po in

@@ -34,7 +34,7 @@ extension Tensor {
         let ho = size.0, wo = size.1
         let ty = LinearTaps(input: h, output: ho, alignCorners: alignCorners)
         let tx = LinearTaps(input: w, output: wo, alignCorners: alignCorners)
-        var out = [Float](repeating: 0, count: planes * ho * wo)
+        var out = Tensor.uninitializedStorage(planes * ho * wo)
         data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 Parallel.forRanges(planes * ho, minPerRange: 8) { range in

@@ -21,7 +21,7 @@ extension Tensor {
         let outShape = order.map { shape[$0] }
         let inStrides = strides
         let readStrides = order.map { inStrides[$0] }
-        var out = [Float](repeating: 0, count: count)
+        var out = Tensor.uninitializedStorage(count)
         data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 Broadcasting.forEachIndex(shape: outShape, strides: [readStrides]) { o, offs, inner, st in
@@ -61,7 +61,7 @@ extension Tensor {
         let total = extents.reduce(0, +)
         var outShape = first.shape
         outShape[ax] = total
-        var out = [Float](repeating: 0, count: outer * total * inner)
+        var out = Tensor.uninitializedStorage(outer * total * inner)
         out.withUnsafeMutableBufferPointer { dst in
             var offset = 0
             for (t, e) in zip(tensors, extents) {
@@ -100,7 +100,7 @@ extension Tensor {
         let length = end - start
         var outShape = shape
         outShape[ax] = length
-        var out = [Float](repeating: 0, count: layout.outer * length * layout.inner)
+        var out = Tensor.uninitializedStorage(layout.outer * length * layout.inner)
         let run = length * layout.inner
         data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in

@@ -10,26 +10,29 @@ extension Tensor {
         let ax = normalizedAxis(axis, op: log ? "logSoftmax" : "softmax")
         let layout = AxisLayout(shape: shape, axis: ax)
         let n = layout.extent, inner = layout.inner
-        var out = [Float](repeating: 0, count: count)
+        var out = Tensor.uninitializedStorage(count)
         data.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                for o in 0..<layout.outer {
-                    for i in 0..<inner {
-                        let base = o * n * inner + i
-                        var m = -Float.infinity
-                        for k in 0..<n { m = Swift.max(m, src[base + k * inner]) }
-                        var total: Float = 0
-                        for k in 0..<n {
-                            let e = Foundation.exp(src[base + k * inner] - m)
-                            dst[base + k * inner] = e
-                            total += e
-                        }
-                        if log {
-                            let logTotal = Foundation.log(total) + m
-                            for k in 0..<n { dst[base + k * inner] = src[base + k * inner] - logTotal }
-                        } else {
-                            let inv = 1 / total
-                            for k in 0..<n { dst[base + k * inner] *= inv }
+                let rowsPerRange = Swift.max(1, Parallel.elementwiseGrain / Swift.max(n * inner, 1))
+                Parallel.forRanges(layout.outer, minPerRange: rowsPerRange) { outerRange in
+                    for o in outerRange {
+                        for i in 0..<inner {
+                            let base = o * n * inner + i
+                            var m = -Float.infinity
+                            for k in 0..<n { m = Swift.max(m, src[base + k * inner]) }
+                            var total: Float = 0
+                            for k in 0..<n {
+                                let e = Foundation.exp(src[base + k * inner] - m)
+                                dst[base + k * inner] = e
+                                total += e
+                            }
+                            if log {
+                                let logTotal = Foundation.log(total) + m
+                                for k in 0..<n { dst[base + k * inner] = src[base + k * inner] - logTotal }
+                            } else {
+                                let inv = 1 / total
+                                for k in 0..<n { dst[base + k * inner] *= inv }
+                            }
                         }
                     }
                 }
@@ -41,22 +44,25 @@ extension Tensor {
             x.accumulateGrad { dst in
                 g.data.withUnsafeBufferPointer { pg in
                     result.data.withUnsafeBufferPointer { py in
-                        for o in 0..<layout.outer {
-                            for i in 0..<inner {
-                                let base = o * n * inner + i
-                                if log {
-                                    var gs: Float = 0
-                                    for k in 0..<n { gs += pg[base + k * inner] }
-                                    for k in 0..<n {
-                                        let idx = base + k * inner
-                                        dst[idx] += pg[idx] - Foundation.exp(py[idx]) * gs
-                                    }
-                                } else {
-                                    var dot: Float = 0
-                                    for k in 0..<n { dot += pg[base + k * inner] * py[base + k * inner] }
-                                    for k in 0..<n {
-                                        let idx = base + k * inner
-                                        dst[idx] += py[idx] * (pg[idx] - dot)
+                        let rowsPerRange = Swift.max(1, Parallel.elementwiseGrain / Swift.max(n * inner, 1))
+                        Parallel.forRanges(layout.outer, minPerRange: rowsPerRange) { outerRange in
+                            for o in outerRange {
+                                for i in 0..<inner {
+                                    let base = o * n * inner + i
+                                    if log {
+                                        var gs: Float = 0
+                                        for k in 0..<n { gs += pg[base + k * inner] }
+                                        for k in 0..<n {
+                                            let idx = base + k * inner
+                                            dst[idx] += pg[idx] - Foundation.exp(py[idx]) * gs
+                                        }
+                                    } else {
+                                        var dot: Float = 0
+                                        for k in 0..<n { dot += pg[base + k * inner] * py[base + k * inner] }
+                                        for k in 0..<n {
+                                            let idx = base + k * inner
+                                            dst[idx] += py[idx] * (pg[idx] - dot)
+                                        }
                                     }
                                 }
                             }

@@ -5,9 +5,13 @@ extension Tensor {
     /// Applies `forward` elementwise and records `derivative(x, y)` for backward.
     func unary(_ forward: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Tensor {
         let x = self
-        var out = [Float](repeating: 0, count: data.count)
+        var out = Tensor.uninitializedStorage(data.count)
         data.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in for i in 0..<dst.count { dst[i] = forward(src[i]) } }
+            out.withUnsafeMutableBufferPointer { dst in
+                Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
+                    for i in range { dst[i] = forward(src[i]) }
+                }
+            }
         }
         let result = Tensor(out, shape: shape)
         return Tensor.record(result, inputs: [x]) { g in
@@ -15,7 +19,9 @@ extension Tensor {
                 g.data.withUnsafeBufferPointer { pg in
                     x.data.withUnsafeBufferPointer { px in
                         result.data.withUnsafeBufferPointer { py in
-                            for i in 0..<dst.count { dst[i] += pg[i] * derivative(px[i], py[i]) }
+                            Parallel.forRanges(dst.count, minPerRange: Parallel.elementwiseGrain) { range in
+                                for i in range { dst[i] += pg[i] * derivative(px[i], py[i]) }
+                            }
                         }
                     }
                 }

@@ -17,6 +17,7 @@ public final class Tensor {
 
     /// Makes a tensor from its elements; `data.count` must equal the product of `shape`.
     public init(_ data: [Float], shape: [Int], requiresGrad: Bool = false) {
+        _ = MemoryTuning.applied
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
         precondition(data.count == shape.reduce(1, *), "Tensor: \(data.count) elements for shape \(shape)")
         self.shape = shape

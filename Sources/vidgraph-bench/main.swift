@@ -26,21 +26,34 @@ func now() -> Double {
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
-/// Median wall time in milliseconds over `repeats` runs after 3 warm-up runs.
+func cpuNow() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// CPU time (all threads) of the last `measure`, median over the repeats, in milliseconds.
+var lastCPUms = 0.0
+
+/// Median wall time in milliseconds over `repeats` runs after 3 warm-up runs (also sets `lastCPUms`).
 func measure(_ body: () -> Void) -> Double {
     for _ in 0..<3 { body() }
-    var times: [Double] = []
+    var times: [Double] = [], cpu: [Double] = []
     for _ in 0..<repeats {
-        let t = now()
+        let t = now(), c = cpuNow()
         body()
         times.append((now() - t) * 1000)
+        cpu.append((cpuNow() - c) * 1000)
     }
     times.sort()
+    cpu.sort()
+    lastCPUms = cpu[cpu.count / 2]
     return times[times.count / 2]
 }
 
 func report(_ name: String, _ ms: Double, extra: [String: Double] = [:]) {
-    var fields = ["\"name\":\"\(name)\"", "\"ms\":\(String(format: "%.4f", ms))", "\"threads\":\(threads)"]
+    var fields = ["\"name\":\"\(name)\"", "\"ms\":\(String(format: "%.4f", ms))", "\"cpu_ms\":\(String(format: "%.4f", lastCPUms))",
+                  "\"threads\":\(threads)"]
     for (k, v) in extra.sorted(by: { $0.key < $1.key }) { fields.append("\"\(k)\":\(String(format: "%.3f", v))") }
     print("{\(fields.joined(separator: ","))}")
     fflush(stdout)

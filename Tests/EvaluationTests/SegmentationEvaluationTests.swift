@@ -135,3 +135,33 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertThrowsError(try AtomicFile.write("x", to: dir.appendingPathComponent("no/such/folder.json")))
     }
 }
+
+/// The thread count changes nothing but speed.
+final class SegmentationThreadsTests: XCTestCase {
+    func testOneAndThreeThreadsAgree() throws {
+        let root = try TestSupport.temporaryFolder()
+        for seq in ["a", "b", "c"] {
+            for kind in ["gt", "pred"] {
+                try FileManager.default.createDirectory(at: root.appendingPathComponent("\(kind)/\(seq)"), withIntermediateDirectories: true)
+            }
+            var rng = SystemRandomNumberGenerator()
+            for i in 0..<7 {
+                let name = String(format: "%05d.png", i)
+                let gt = GrayImage(width: 50, height: 40, pixels: (0..<2000).map { _ in UInt8.random(in: 0...9, using: &rng) > 6 ? 255 : 0 })
+                let pred = GrayImage(width: 50, height: 40, pixels: (0..<2000).map { _ in UInt8.random(in: 0...9, using: &rng) > 5 ? 255 : 0 })
+                try PNGCodec.write(gt, to: root.appendingPathComponent("gt/\(seq)/\(name)"))
+                try PNGCodec.write(pred, to: root.appendingPathComponent("pred/\(seq)/\(name)"))
+            }
+        }
+        let one = try SegmentationEvaluation.evaluate(predictions: root.appendingPathComponent("pred"), groundTruth: root.appendingPathComponent("gt"),
+                                                      options: .init(threads: 1))
+        let three = try SegmentationEvaluation.evaluate(predictions: root.appendingPathComponent("pred"), groundTruth: root.appendingPathComponent("gt"),
+                                                        options: .init(threads: 3))
+        XCTAssertEqual(one.sequences.flatMap(\.frames), three.sequences.flatMap(\.frames))
+        XCTAssertEqual(one.frameCount, 21)
+        // Each frame equals the single-frame API on the same files.
+        let f = try SegmentationEvaluation.scoreFrame(prediction: root.appendingPathComponent("pred/b/00003.png"),
+                                                      groundTruth: root.appendingPathComponent("gt/b/00003.png"), name: "00003")
+        XCTAssertEqual(one.sequences[1].frames[3], f)
+    }
+}

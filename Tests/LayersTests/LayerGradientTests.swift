@@ -39,6 +39,9 @@ final class LayerGradientTests: XCTestCase {
         let ln = LayerNorm(5); perturb(ln)
         let x = randn([3, 5], scale: 2)
         checkLayerGradients([x] + ln.parameters, eps: 1e-3, atol: 5e-3) { ln(x) }
+        let wide = LayerNorm(37); perturb(wide)   // SIMD lanes plus a tail
+        let xw = randn([2, 37], scale: 2)
+        checkLayerGradients([xw] + wide.parameters, eps: 1e-3, atol: 5e-3) { wide(xw) }
         let gn = GroupNorm(groups: 2, channels: 4); perturb(gn)
         let y = randn([2, 4, 3], scale: 2)
         checkLayerGradients([y] + gn.parameters, eps: 1e-3, atol: 5e-3) { gn(y) }

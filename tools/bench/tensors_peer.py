@@ -10,14 +10,21 @@ import sys
 import time
 
 
+LAST_CPU_MS = [0.0]
+
+
 def measure(fn, repeats):
+    """Median wall milliseconds over `repeats` runs after 3 warm-ups; median CPU time (all threads)
+    goes to LAST_CPU_MS."""
     for _ in range(3):
         fn()
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    LAST_CPU_MS[0] = statistics.median(cpu)
     return statistics.median(times)
 
 
@@ -28,7 +35,8 @@ def run(threads, repeats, only):
     torch.manual_seed(0)
 
     def report(name, ms, **extra):
-        print(json.dumps({"name": name, "ms": round(ms, 4), "threads": threads, **extra}), flush=True)
+        print(json.dumps({"name": name, "ms": round(ms, 4), "cpu_ms": round(LAST_CPU_MS[0], 4), "threads": threads,
+                          **extra}), flush=True)
 
     def wanted(name):
         return only is None or name.startswith(only)
@@ -111,12 +119,15 @@ def merge(ours_path, peer_path, as_json):
         return rows
     ours, peer = load(ours_path), load(peer_path)
     if not as_json:
-        print(f"{'case':32} {'threads':>7} {'ours ms':>10} {'torch ms':>10} {'ratio':>7}  notes")
+        print(f"{'case':32} {'threads':>7} {'ours ms':>10} {'torch ms':>10} {'ratio':>7} {'cpu ratio':>9}  notes")
     for (name, threads), row in ours.items():
         p = peer.get((name, threads))
         out = {"name": name, "ours_ms": row["ms"], "peer_ms": p["ms"] if p else None,
                "ratio": round(row["ms"] / p["ms"], 3) if p else None, "threads": row["threads"]}
-        notes = {k: v for k, v in row.items() if k not in ("name", "ms", "threads")}
+        if p and p.get("cpu_ms") and row.get("cpu_ms"):
+            out["ours_cpu_ms"], out["peer_cpu_ms"] = row["cpu_ms"], p["cpu_ms"]
+            out["cpu_ratio"] = round(row["cpu_ms"] / p["cpu_ms"], 3)
+        notes = {k: v for k, v in row.items() if k not in ("name", "ms", "threads", "cpu_ms")}
         if p and "gflops" in p:
             notes["peer_gflops"] = p["gflops"]
         out.update(notes)
@@ -125,8 +136,20 @@ def merge(ours_path, peer_path, as_json):
         else:
             peer_ms = f"{out['peer_ms']:10.3f}" if p else f"{'-':>10}"
             ratio = f"{out['ratio']:7.2f}" if p else f"{'-':>7}"
+            ratio += f" {out['cpu_ratio']:9.2f}" if "cpu_ratio" in out else f" {'-':>9}"
             note = " ".join(f"{k}={v}" for k, v in notes.items())
             print(f"{name:32} {row['threads']:>7} {row['ms']:10.3f} {peer_ms} {ratio}  {note}")
+    # Convolution efficiency: conv forward GFLOP/s over sgemm GFLOP/s of the same run.
+    for (name, threads), row in ours.items():
+        if name != "conv3x3_64_fwd" or ("sgemm_1024", threads) not in ours:
+            continue
+        sgemm = ours[("sgemm_1024", threads)]["gflops"]
+        share = row["gflops"] / sgemm
+        if as_json:
+            print(json.dumps({"name": "conv_fwd_vs_sgemm", "threads": threads, "conv_gflops": row["gflops"],
+                              "sgemm_gflops": sgemm, "fraction": round(share, 3)}))
+        else:
+            print(f"conv fwd {row['gflops']:.1f} GFLOP/s = {100 * share:.0f}% of sgemm {sgemm:.1f} GFLOP/s ({threads} threads)")
 
 
 if __name__ == "__main__":

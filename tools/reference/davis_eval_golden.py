@@ -146,6 +146,9 @@ def cases():
     out.append(("checkerboard", checker, blobs(rng, h, w, 3)))
     oh, ow = 37, 91
     out.append(("odd_size", blobs(rng, oh, ow, 3), blobs(rng, oh, ow, 3)))
+    out.append(("noise", rng.random((h, w)) < 0.3, rng.random((h, w)) < 0.1))
+    out.append(("single_row", rng.random((1, 40)) < 0.5, rng.random((1, 40)) < 0.5))
+    out.append(("single_column", rng.random((30, 1)) < 0.5, rng.random((30, 1)) < 0.5))
     real = os.path.join(ROOT, "..", "shared", "data", "davis16-dev", "Annotations", "480p", "blackswan", "00000.png")
     if os.path.exists(real):
         gt = np.array(Image.open(real)) > 0
