@@ -8,7 +8,7 @@ struct Vidgraph: ParsableCommand {
         commandName: "vidgraph",
         abstract: "Video understanding with space-time graphs: segmentation, classification, training, evaluation.",
         version: "0.1.0",
-        subcommands: [Info.self, Synth.self, Eval.self, Graph.self, BenchGraphs.self, Train.self, Classify.self, ListModels.self])
+        subcommands: [Info.self, Synth.self, Eval.self, Graph.self, BenchGraphs.self, Train.self, Classify.self, ListModels.self, Segment.self])
 }
 
 /// Exit status for "some inputs failed".
