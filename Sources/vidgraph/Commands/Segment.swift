@@ -18,10 +18,10 @@ struct Segment: ParsableCommand {
         """)
 
     @Argument(help: "Videos or folders of numbered frames.")
-    var inputs: [String]
+    var inputs: [String] = []
 
     @Option(help: "Output folder.")
-    var out: String
+    var out: String = ""
 
     @Option(help: "Model: 'framegraph' (embedded default) or a .safetensors file / training run folder.")
     var model: String?
@@ -41,15 +41,29 @@ struct Segment: ParsableCommand {
     @Option(help: "Compute threads.")
     var threads: Int = 2
 
+    @Option(name: .customLong("bench-model"), help: .hidden)
+    var benchModel: Int?
+
+    @Option(name: .customLong("bench-dump"), help: .hidden)
+    var benchDump: String?
+
     func validate() throws {
         if let framesPerGraph, !(1...16).contains(framesPerGraph) { throw ValidationError("--frames-per-graph must be in 1...16") }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
-        if inputs.isEmpty { throw ValidationError("give at least one video or frame folder") }
+        if inputs.isEmpty && benchModel == nil { throw ValidationError("give at least one video or frame folder") }
     }
 
     func run() throws {
         ComputeThreads.count = threads
+        if let benchModel {
+            // Benchmarks may time an untrained model of a config (timing does not depend on the weights).
+            let m = try model.map { $0.hasSuffix(".yaml") } == true
+                ? FrameGraphSegmenter(config: try SegmentationConfig(contentsOf: URL(fileURLWithPath: model!)), seed: 1)
+                : SegmentationWeights.resolve(model)
+            return try bench(m, repeats: benchModel)
+        }
         let segmenter = try SegmentationWeights.resolve(model)
+        guard !out.isEmpty else { throw ValidationError("--out is required") }
         let outFolder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
         var failed = 0
@@ -172,6 +186,31 @@ struct Segment: ParsableCommand {
         }
         completed = true
         return count
+    }
+
+    /// Times one N-frame graph forward (encode + message passing + readout) at the input size used
+    /// for 854x480 video; prints a JSON line. With --bench-dump DIR, writes DIR/io.safetensors (input, output).
+    func bench(_ model: FrameGraphSegmenter, repeats: Int) throws {
+        let cfg = model.config
+        let (iw, ih) = Self.inputSize(width: 854, height: 480, config: cfg)
+        let n = framesPerGraph ?? cfg.frames
+        var rng = RandomGenerator(seed: 1)
+        let x = Tensor((0..<(n * cfg.inputChannels * ih * iw)).map { _ in rng.nextUniform() }, shape: [n, cfg.inputChannels, ih, iw])
+        let first = GradMode.disabled { model(x) }
+        if let benchDump {
+            let dir = URL(fileURLWithPath: benchDump)
+            try SafeTensors.write(["input": x, "output": first], metadata: ["config": cfg.text], to: dir.appendingPathComponent("io.safetensors"))
+            try SegmentationWeights.save(model, to: dir.appendingPathComponent("model.safetensors"))
+        }
+        var times: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let t0 = Date()
+            _ = GradMode.disabled { model(x) }
+            times.append(Date().timeIntervalSince(t0) * 1000)
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        print("{\"name\": \"framegraph_forward_\(n)x\(iw)x\(ih)\", \"ours_ms\": \(String(format: "%.2f", median)), \"threads\": \(threads)}")
     }
 
     /// RGB `[3, H, W]` plus the motion cue from the previous frame when the model uses motion.
