@@ -1,5 +1,7 @@
-/// The camera's global motion as an affine flow, fitted robustly (IRLS with Huber weights) to a
-/// dense or block motion field, and the residual (object) motion that remains.
+/// The camera's global motion as an affine flow, fitted robustly to a dense or block motion field
+/// (iteratively reweighted least squares: a plain fit, one Huber reweighting, then redescending
+/// Cauchy weights 1 / (1 + (r / scale)^2) so that independently moving objects stop pulling the fit),
+/// and the residual (object) motion that remains.
 ///
 /// Model: `u(x, y) = a0 + a1 x + a2 y`, `v(x, y) = a3 + a4 x + a5 y` with x, y in pixels. Pixels
 /// with weight 0 (e.g. uncovered codec blocks) are ignored by the fit.
@@ -9,7 +11,7 @@ public struct GlobalMotion: Equatable, Sendable {
     public var v: [Double]
 
     /// Fits the affine model to `dx`, `dy` (`[height * width]`), weighting pixels by `weights` (nil: all 1).
-    /// `huber` is the residual (pixels) above which a vector's influence is capped; fits on a grid of
+    /// `huber` is the residual scale in pixels (Huber threshold, then the Cauchy scale); fits on a grid of
     /// every `step`-th pixel.
     public static func fit(dx: [Float], dy: [Float], width: Int, height: Int, weights: [Float]? = nil,
                            huber: Double = 0.5, iterations: Int = 6, step: Int = 2) -> GlobalMotion {
@@ -30,7 +32,7 @@ public struct GlobalMotion: Equatable, Sendable {
                 for (k, p) in points.enumerated() {
                     let (mu, mv) = model.flow(x: p.x, y: p.y)
                     let r = ((p.u - mu) * (p.u - mu) + (p.v - mv) * (p.v - mv)).squareRoot()
-                    robust[k] = r <= huber ? 1 : huber / r
+                    robust[k] = iteration == 1 ? (r <= huber ? 1 : huber / r) : 1 / (1 + (r / huber) * (r / huber))
                 }
             }
             var ata = [Double](repeating: 0, count: 9), atu = [Double](repeating: 0, count: 3), atv = atu

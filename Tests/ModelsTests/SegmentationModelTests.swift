@@ -7,13 +7,13 @@ import XCTest
 /// FrameGraphSegmenter: shapes, attention properties, gradients, overfitting, resume.
 final class SegmentationModelTests: XCTestCase {
     static func tinyConfig(width: Int = 32, height: Int = 24, frames: Int = 3, iterations: Int = 2, motion: Bool = true,
-                           widths: String = "[4, 4, 8, 8]", extra: String = "") throws -> SegmentationConfig {
+                           widths: String = "[4, 4, 8, 8]", steps: Int = 10, extra: String = "") throws -> SegmentationConfig {
         try SegmentationConfig(yaml: """
         name: tiny
         kind: framegraph
         input: {width: \(width), height: \(height), frames: \(frames)}
         architecture: {backbone_widths: \(widths), key_channels: 4, iterations: \(iterations), motion: \(motion)}
-        training: {epochs: 1, steps_per_epoch: 10, learning_rate: 0.01, seed: 3\(extra)}
+        training: {epochs: 1, steps_per_epoch: \(steps), learning_rate: 0.01, seed: 3\(extra)}
         data: {davis: none, synthetic_clips: 1, synthetic_frames: 4}
         """, source: "tiny")
     }
@@ -60,9 +60,9 @@ final class SegmentationModelTests: XCTestCase {
     }
 
     func testFiniteDifferenceGradients() throws {
-        let model = FrameGraphSegmenter(config: try Self.tinyConfig(width: 16, height: 16, frames: 2, iterations: 1, widths: "[4, 4, 4, 4]"))
-        let x = Self.randomTensor([2, 6, 16, 16], seed: 4)
-        let weights = Self.randomTensor([2, 1, 16, 16], seed: 5) - 0.5
+        let model = FrameGraphSegmenter(config: try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, widths: "[4, 4, 4, 4]"))
+        let x = Self.randomTensor([2, 6, 32, 32], seed: 4)
+        let weights = Self.randomTensor([2, 1, 32, 32], seed: 5) - 0.5
         func loss() -> Tensor { (model(x) * weights).sum() }
         model.zeroGrad()
         loss().backward()
@@ -75,7 +75,7 @@ final class SegmentationModelTests: XCTestCase {
             // The three largest-gradient entries of each parameter.
             for i in g.indices.sorted(by: { abs(g[$0]) > abs(g[$1]) }).prefix(3) {
                 let original = p.data[i]
-                let eps: Float = 1e-2
+                let eps: Float = 2e-3
                 var d = p.data; d[i] = original + eps; p.assign(d)
                 let up = GradMode.disabled { loss().item }
                 d[i] = original - eps; p.assign(d)
@@ -86,7 +86,7 @@ final class SegmentationModelTests: XCTestCase {
                 checked += 1
             }
         }
-        XCTAssertEqual(checked, 27)
+        XCTAssertEqual(checked, 23)   // intra.scale and readout.classifier.bias have one entry each
     }
 
     func testResumeContinuesExactly() throws {
@@ -109,18 +109,19 @@ final class SegmentationModelTests: XCTestCase {
     }
 
     func testOverfitsOneSyntheticClip() throws {
-        let cfg = try Self.tinyConfig(width: 48, height: 32, frames: 2, iterations: 1, widths: "[8, 8, 16, 16]", extra: ", dice_weight: 1")
-        let synth = try Datasets.SyntheticVOS(width: 60, height: 40, frameCount: 4, seed: 11)
+        // steps_per_epoch sets the poly schedule's length (the learning rate reaches 0 at the end).
+        let cfg = try Self.tinyConfig(width: 64, height: 64, frames: 2, iterations: 1, widths: "[8, 16, 16, 32]", steps: 800, extra: ", dice_weight: 1")
+        let synth = try Datasets.SyntheticVOS(width: 80, height: 80, frameCount: 4, seed: 11)
         let (frames, masks) = synth.clip(index: 0)
-        let train = SegmentationClip(name: "c", images: frames, masks: masks, width: 60, height: 40, motion: true)
-        let val = SegmentationClip(name: "v", images: frames, masks: masks, width: 48, height: 32, motion: true)
+        let train = SegmentationClip(name: "c", images: frames, masks: masks, width: 80, height: 80, motion: true)
+        let val = SegmentationClip(name: "v", images: frames, masks: masks, width: 64, height: 64, motion: true)
         let trainer = SegmentationTrainer(config: cfg, trainClips: [train], syntheticCount: 1, valClips: [val])
         let before = SegmentationTrainer.score(model: trainer.model, clip: val).j
         var first: Float = 0, last: Float = 0
-        for s in 0..<150 {
+        for s in 0..<800 {
             let l = trainer.trainStep()
             if s < 10 { first += l / 10 }
-            if s >= 140 { last += l / 10 }
+            if s >= 790 { last += l / 10 }
         }
         let after = SegmentationTrainer.score(model: trainer.model, clip: val).j
         XCTAssertLessThan(last, 0.5 * first)
