@@ -38,8 +38,14 @@ struct Segment: ParsableCommand {
     @Flag(help: "Also write an overlay video OUT/<name>.mp4.")
     var overlay = false
 
+    @Option(help: "Comma-separated input scales averaged (multiples of the model's input size), e.g. 0.75,1,1.25.")
+    var scales: String = "1"
+
     @Option(help: "Compute threads.")
     var threads: Int = 2
+
+    /// The parsed --scales.
+    var scaleList: [Double] { scales.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
 
     @Option(name: .customLong("bench-model"), help: .hidden)
     var benchModel: Int?
@@ -49,6 +55,10 @@ struct Segment: ParsableCommand {
 
     func validate() throws {
         if let framesPerGraph, !(1...16).contains(framesPerGraph) { throw ValidationError("--frames-per-graph must be in 1...16") }
+        let list = scales.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !list.isEmpty, list.allSatisfy({ $0 != nil && $0! >= 0.25 && $0! <= 4 }) else {
+            throw ValidationError("--scales must be a comma-separated list of numbers in 0.25...4 (got '\(scales)')")
+        }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
         if inputs.isEmpty && benchModel == nil { throw ValidationError("give at least one video or frame folder") }
     }
@@ -100,30 +110,39 @@ struct Segment: ParsableCommand {
         let name = Self.name(of: url.path)
         let meta = try VideoReader.probe(url)
         let total = meta.frameCountIsEstimate || meta.frameCount <= 0 ? try VideoReader.countFrames(url) : meta.frameCount
-        let (iw, ih) = Self.inputSize(width: meta.width, height: meta.height, config: cfg)
+        let (bw, bh) = Self.inputSize(width: meta.width, height: meta.height, config: cfg)
+        let sizes = scaleList.map { sc in (max(16, Int((Double(bw) * sc / 8).rounded()) * 8), max(16, Int((Double(bh) * sc / 8).rounded()) * 8)) }
         let graphSize = framesPerGraph ?? cfg.frames
         let refIndices = FrameGraphSegmenter.referenceIndices(frameCount: total, count: graphSize - 1)
 
-        // Pass 1: the reference frames (with their motion) as node states.
-        var refInputs: [Int: [Float]] = [:]
+        // Pass 1: decode the reference frames (and the frame before each, for motion); keep them as
+        // node states per scale and mirroring (the decoded images are dropped after this pass).
+        var refImages: [Int: (previous: RGBImage?, image: RGBImage)] = [:]
         if let last = refIndices.max() {
             let reader = try VideoReader(url: url)
-            var previous: [Float]? = nil
+            var previous: RGBImage? = nil
             var index = 0
             while index <= last, let frame = try reader.nextFrame() {
-                let x = SegmentationClip.chw(frame.image, width: iw, height: ih)
-                if refIndices.contains(index) { refInputs[index] = modelInput(x, previous: previous, width: iw, height: ih, motion: cfg.architecture.motion) }
-                previous = x
+                if refIndices.contains(index) { refImages[index] = (previous, frame.image) }
+                previous = frame.image
                 index += 1
             }
         }
-        let refs = refIndices.compactMap { refInputs[$0] }
-        func states(_ flipped: Bool) -> Tensor? {
-            guard !refs.isEmpty else { return nil }
-            let data = refs.flatMap { flipped ? Self.mirror($0, width: iw, height: ih) : $0 }
-            return model.encodeNoGrad(Tensor(data, shape: [refs.count, cfg.inputChannels, ih, iw]))
+        let refs = refIndices.compactMap { refImages[$0] }
+        var refStates: [[Tensor?]] = []   // [scale][flip]
+        for (iw, ih) in sizes {
+            let inputs = refs.map { r in
+                modelInput(SegmentationClip.chw(r.image, width: iw, height: ih), previous: r.previous.map { SegmentationClip.chw($0, width: iw, height: ih) },
+                           width: iw, height: ih, motion: cfg.architecture.motion)
+            }
+            func states(_ flipped: Bool) -> Tensor? {
+                guard !inputs.isEmpty else { return nil }
+                let data = inputs.flatMap { flipped ? Self.mirror($0, width: iw, height: ih) : $0 }
+                return model.encodeNoGrad(Tensor(data, shape: [inputs.count, cfg.inputChannels, ih, iw]))
+            }
+            refStates.append([states(false), flip ? states(true) : nil])
         }
-        let refStates = states(false), refStatesFlipped = flip ? states(true) : nil
+        refImages = [:]
 
         // Pass 2: stream, segment, write into temporary folders.
         let fm = FileManager.default
@@ -148,22 +167,29 @@ struct Segment: ParsableCommand {
                                      height: reader.outputHeight, fps: meta.fps > 0 ? meta.fps : 24)
         }
         let progress = ProgressLine(label: "segment \(label) \(name)", total: total)
-        var previous: [Float]? = nil
+        var previous = [[Float]?](repeating: nil, count: sizes.count)
         var count = 0
         while let frame = try reader.nextFrame() {
-            let x = SegmentationClip.chw(frame.image, width: iw, height: ih)
-            let input = modelInput(x, previous: previous, width: iw, height: ih, motion: cfg.architecture.motion)
-            previous = x
-            var p = model.probabilities(current: model.encodeNoGrad(Tensor(input, shape: [1, cfg.inputChannels, ih, iw])),
-                                        references: refStates, height: ih, width: iw)
-            if flip {
-                let q = model.probabilities(current: model.encodeNoGrad(Tensor(Self.mirror(input, width: iw, height: ih), shape: [1, cfg.inputChannels, ih, iw])),
-                                            references: refStatesFlipped, height: ih, width: iw)
-                let back = Self.mirror(q, width: iw, height: ih)
-                for i in p.indices { p[i] = 0.5 * (p[i] + back[i]) }
-            }
             let W = frame.image.width, H = frame.image.height
-            let full = OpticalFlow.resizePlane(p, width: iw, height: ih, toWidth: W, toHeight: H)
+            var full = [Float](repeating: 0, count: W * H)
+            var terms: Float = 0
+            for (k, (iw, ih)) in sizes.enumerated() {
+                let x = SegmentationClip.chw(frame.image, width: iw, height: ih)
+                let input = modelInput(x, previous: previous[k], width: iw, height: ih, motion: cfg.architecture.motion)
+                previous[k] = x
+                var p = model.probabilities(current: model.encodeNoGrad(Tensor(input, shape: [1, cfg.inputChannels, ih, iw])),
+                                            references: refStates[k][0], height: ih, width: iw)
+                if flip {
+                    let q = model.probabilities(current: model.encodeNoGrad(Tensor(Self.mirror(input, width: iw, height: ih), shape: [1, cfg.inputChannels, ih, iw])),
+                                                references: refStates[k][1], height: ih, width: iw)
+                    let back = Self.mirror(q, width: iw, height: ih)
+                    for i in p.indices { p[i] = 0.5 * (p[i] + back[i]) }
+                }
+                let up = OpticalFlow.resizePlane(p, width: iw, height: ih, toWidth: W, toHeight: H)
+                for i in full.indices { full[i] += up[i] }
+                terms += 1
+            }
+            for i in full.indices { full[i] /= terms }
             let mask = GrayImage(width: W, height: H, pixels: full.map { $0 >= 0.5 ? 255 : 0 })
             let file = String(format: "%05d.png", count)
             try PNGCodec.write(mask, to: tmpFolder.appendingPathComponent(file))
