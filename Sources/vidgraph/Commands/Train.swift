@@ -52,6 +52,9 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let configURL = URL(fileURLWithPath: config)
+        if let text = try? String(contentsOf: configURL, encoding: .utf8), SegmentationConfig.kind(ofYAML: text) == SegmentationConfig.kind {
+            return try runSegmentation(configURL: configURL)
+        }
         var modelConfig = try ModelConfig(contentsOf: configURL)
         if let epochs { modelConfig.training.epochs = epochs }
         if let threads { modelConfig.training.threads = threads }

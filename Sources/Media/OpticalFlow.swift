@@ -1,0 +1,151 @@
+/// Dense pyramidal Lucas-Kanade optical flow on gray float planes (no codec vectors needed).
+///
+/// At each pyramid level (coarse to fine) the second image is warped by the current flow, and the
+/// per-pixel update solves the 2x2 system of the window-summed structure tensor
+/// `[Σ Ix², Σ IxIy; Σ IxIy, Σ Iy²] d = -[Σ Ix It; Σ Iy It]` (Tikhonov `regularization` on the
+/// diagonal keeps flat regions at zero). Layout: planes are row-major `[height * width]`.
+/// `flow(from: a, to: b)` gives, at each pixel of `a`, the displacement of its content in `b`.
+public struct OpticalFlow: Sendable {
+    /// Pyramid levels (each halves the size; stops early when a side would drop below 8).
+    public var levels: Int = 3
+    /// Gauss-Newton iterations per level.
+    public var iterations: Int = 3
+    /// Half side of the square summation window.
+    public var windowRadius: Int = 2
+    /// Added to the structure tensor's diagonal.
+    public var regularization: Float = 1e-3
+
+    public init(levels: Int = 3, iterations: Int = 3, windowRadius: Int = 2, regularization: Float = 1e-3) {
+        self.levels = levels
+        self.iterations = iterations
+        self.windowRadius = windowRadius
+        self.regularization = regularization
+    }
+
+    /// Flow from `first` to `second` (both `[height * width]`, values in about 0...1).
+    public func flow(from first: [Float], to second: [Float], width: Int, height: Int) -> (dx: [Float], dy: [Float]) {
+        precondition(first.count == width * height && second.count == width * height,
+                     "OpticalFlow: planes must hold \(width)x\(height) values, got \(first.count) and \(second.count)")
+        var pyramidA = [(first, width, height)], pyramidB = [(second, width, height)]
+        while pyramidA.count < levels, pyramidA.last!.1 >= 16, pyramidA.last!.2 >= 16 {
+            let (a, w, h) = pyramidA.last!, (b, _, _) = pyramidB.last!
+            pyramidA.append(Self.halve(a, w, h))
+            pyramidB.append(Self.halve(b, w, h))
+        }
+        var dx = [Float](), dy = [Float]()
+        var prevW = 0, prevH = 0
+        for level in stride(from: pyramidA.count - 1, through: 0, by: -1) {
+            let (a, w, h) = pyramidA[level], (b, _, _) = pyramidB[level]
+            if dx.isEmpty {
+                dx = [Float](repeating: 0, count: w * h); dy = dx
+            } else {
+                dx = Self.upsampleFlow(dx, prevW, prevH, w, h, scale: Float(w) / Float(prevW))
+                dy = Self.upsampleFlow(dy, prevW, prevH, w, h, scale: Float(h) / Float(prevH))
+            }
+            refine(a, b, w, h, &dx, &dy)
+            prevW = w; prevH = h
+        }
+        return (dx, dy)
+    }
+
+    /// Gauss-Newton Lucas-Kanade updates at one level.
+    func refine(_ a: [Float], _ b: [Float], _ w: Int, _ h: Int, _ dx: inout [Float], _ dy: inout [Float]) {
+        let n = w * h
+        var ix = [Float](repeating: 0, count: n), iy = ix
+        for y in 0..<h {
+            for x in 0..<w {
+                let xl = max(x - 1, 0), xr = min(x + 1, w - 1), yu = max(y - 1, 0), yd = min(y + 1, h - 1)
+                ix[y * w + x] = (a[y * w + xr] - a[y * w + xl]) / Float(max(xr - xl, 1))
+                iy[y * w + x] = (a[yd * w + x] - a[yu * w + x]) / Float(max(yd - yu, 1))
+            }
+        }
+        let sxx = Self.boxSum(zip(ix, ix).map { $0 * $1 }, w, h, windowRadius)
+        let sxy = Self.boxSum(zip(ix, iy).map { $0 * $1 }, w, h, windowRadius)
+        let syy = Self.boxSum(zip(iy, iy).map { $0 * $1 }, w, h, windowRadius)
+        var it = [Float](repeating: 0, count: n)
+        for _ in 0..<iterations {
+            for y in 0..<h {
+                for x in 0..<w {
+                    let i = y * w + x
+                    it[i] = Self.bilinear(b, w, h, Float(x) + dx[i], Float(y) + dy[i]) - a[i]
+                }
+            }
+            let sxt = Self.boxSum(zip(ix, it).map { $0 * $1 }, w, h, windowRadius)
+            let syt = Self.boxSum(zip(iy, it).map { $0 * $1 }, w, h, windowRadius)
+            for i in 0..<n {
+                let a11 = sxx[i] + regularization, a12 = sxy[i], a22 = syy[i] + regularization
+                let det = a11 * a22 - a12 * a12
+                guard det > 1e-12 else { continue }
+                let ux = -(a22 * sxt[i] - a12 * syt[i]) / det
+                let uy = -(a11 * syt[i] - a12 * sxt[i]) / det
+                dx[i] += max(-4, min(4, ux))
+                dy[i] += max(-4, min(4, uy))
+            }
+        }
+    }
+
+
+    /// Bilinear sample of a `[h * w]` plane at (x, y) with border clamping.
+    @inline(__always) public static func bilinear(_ p: [Float], _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
+        let xc = min(max(x, 0), Float(w - 1)), yc = min(max(y, 0), Float(h - 1))
+        let x0 = Int(xc), y0 = Int(yc)
+        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+        let fx = xc - Float(x0), fy = yc - Float(y0)
+        let top = p[y0 * w + x0] * (1 - fx) + p[y0 * w + x1] * fx
+        let bottom = p[y1 * w + x0] * (1 - fx) + p[y1 * w + x1] * fx
+        return top * (1 - fy) + bottom * fy
+    }
+
+    /// Sum over a `(2r+1)^2` window (clamped at the borders) via an integral image.
+    static func boxSum(_ p: [Float], _ w: Int, _ h: Int, _ r: Int) -> [Float] {
+        var integral = [Double](repeating: 0, count: (w + 1) * (h + 1))
+        for y in 0..<h {
+            var row = 0.0
+            for x in 0..<w {
+                row += Double(p[y * w + x])
+                integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row
+            }
+        }
+        var out = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            let y0 = max(y - r, 0), y1 = min(y + r + 1, h)
+            for x in 0..<w {
+                let x0 = max(x - r, 0), x1 = min(x + r + 1, w)
+                out[y * w + x] = Float(integral[y1 * (w + 1) + x1] - integral[y0 * (w + 1) + x1]
+                                       - integral[y1 * (w + 1) + x0] + integral[y0 * (w + 1) + x0])
+            }
+        }
+        return out
+    }
+
+    /// 2x2 average downsample.
+    static func halve(_ p: [Float], _ w: Int, _ h: Int) -> ([Float], Int, Int) {
+        let w2 = w / 2, h2 = h / 2
+        var out = [Float](repeating: 0, count: w2 * h2)
+        for y in 0..<h2 {
+            for x in 0..<w2 {
+                out[y * w2 + x] = 0.25 * (p[2 * y * w + 2 * x] + p[2 * y * w + 2 * x + 1] + p[(2 * y + 1) * w + 2 * x] + p[(2 * y + 1) * w + 2 * x + 1])
+            }
+        }
+        return (out, w2, h2)
+    }
+
+    /// Bilinear resize of a flow component, multiplied by `scale`.
+    static func upsampleFlow(_ p: [Float], _ w: Int, _ h: Int, _ w2: Int, _ h2: Int, scale: Float) -> [Float] {
+        resizePlane(p, width: w, height: h, toWidth: w2, toHeight: h2).map { $0 * scale }
+    }
+
+    /// Bilinear resize of a plane (half-pixel centres, like `align_corners=False`).
+    public static func resizePlane(_ p: [Float], width w: Int, height h: Int, toWidth w2: Int, toHeight h2: Int) -> [Float] {
+        if w == w2 && h == h2 { return p }
+        var out = [Float](repeating: 0, count: w2 * h2)
+        let sx = Float(w) / Float(w2), sy = Float(h) / Float(h2)
+        for y in 0..<h2 {
+            let fy = (Float(y) + 0.5) * sy - 0.5
+            for x in 0..<w2 {
+                out[y * w2 + x] = bilinear(p, w, h, (Float(x) + 0.5) * sx - 0.5, fy)
+            }
+        }
+        return out
+    }
+}

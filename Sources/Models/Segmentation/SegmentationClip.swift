@@ -1,0 +1,79 @@
+import Datasets
+import Foundation
+import Media
+
+/// A training or validation clip held in memory at a fixed size: RGB `[3, H, W]` per frame (0...1),
+/// motion cue `[3, H, W]` per frame (zeros when the model has no motion input), mask `[H, W]` in {0, 1}.
+public struct SegmentationClip: Sendable {
+    public var name: String
+    public var width: Int
+    public var height: Int
+    public var frames: [[Float]]
+    public var motion: [[Float]]
+    public var masks: [[Float]]
+
+    /// Builds a clip from RGB images and gray masks, resizing to `width` x `height` and computing motion cues.
+    public init(name: String, images: [RGBImage], masks: [GrayImage], width: Int, height: Int, motion: Bool) {
+        precondition(images.count == masks.count && !images.isEmpty, "SegmentationClip: \(images.count) images vs \(masks.count) masks")
+        self.name = name
+        self.width = width
+        self.height = height
+        frames = images.map { Self.chw($0, width: width, height: height) }
+        self.masks = masks.map { m in
+            OpticalFlow.resizePlane(m.pixels.map { $0 >= 128 ? 1 : 0 }, width: m.width, height: m.height, toWidth: width, toHeight: height)
+                .map { $0 >= 0.5 ? 1 : 0 }
+        }
+        var cues: [[Float]] = []
+        for i in frames.indices {
+            cues.append(motion ? MotionCue.fromFrames(previous: i > 0 ? frames[i - 1] : nil, current: frames[i], width: width, height: height)
+                               : [])
+        }
+        self.motion = cues
+    }
+
+    /// `[3, H, W]` floats of an RGB image resized bilinearly.
+    public static func chw(_ image: RGBImage, width: Int, height: Int) -> [Float] {
+        let plane = image.width * image.height
+        var out: [Float] = []
+        out.reserveCapacity(3 * width * height)
+        for c in 0..<3 {
+            var p = [Float](repeating: 0, count: plane)
+            for i in 0..<plane { p[i] = Float(image.pixels[3 * i + c]) / 255 }
+            out += OpticalFlow.resizePlane(p, width: image.width, height: image.height, toWidth: width, toHeight: height)
+        }
+        return out
+    }
+
+    /// The model input `[C_in, outH, outW]` and mask `[outH, outW]` of frame `index`, cropped to the
+    /// window (x0, y0, cw, ch) in clip pixels, resized, optionally mirrored and colour-jittered (gain, bias).
+    func sample(_ index: Int, crop: (x: Float, y: Float, w: Float, h: Float), outWidth: Int, outHeight: Int,
+                flip: Bool, gain: Float, bias: Float, motion: Bool) -> (input: [Float], mask: [Float]) {
+        let plane = width * height, outPlane = outWidth * outHeight
+        func resample(_ p: ArraySlice<Float>) -> [Float] {
+            let src = Array(p)
+            var out = [Float](repeating: 0, count: outPlane)
+            let sx = crop.w / Float(outWidth), sy = crop.h / Float(outHeight)
+            for y in 0..<outHeight {
+                let fy = crop.y + (Float(y) + 0.5) * sy - 0.5
+                for x in 0..<outWidth {
+                    let xx = flip ? outWidth - 1 - x : x
+                    out[y * outWidth + x] = OpticalFlow.bilinear(src, width, height, crop.x + (Float(xx) + 0.5) * sx - 0.5, fy)
+                }
+            }
+            return out
+        }
+        var input: [Float] = []
+        input.reserveCapacity((motion ? 6 : 3) * outPlane)
+        for c in 0..<3 {
+            input += resample(frames[index][(c * plane)..<((c + 1) * plane)]).map { min(1, max(0, $0 * gain + bias)) }
+        }
+        if motion {
+            for c in 0..<3 {
+                let sign: Float = (c == 0 && flip) ? -1 : 1   // mirroring negates horizontal motion
+                input += resample(self.motion[index][(c * plane)..<((c + 1) * plane)]).map { $0 * sign }
+            }
+        }
+        let mask = resample(masks[index][0..<plane]).map { $0 >= 0.5 ? Float(1) : 0 }
+        return (input, mask)
+    }
+}

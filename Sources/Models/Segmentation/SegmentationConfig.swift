@@ -1,0 +1,139 @@
+import Foundation
+import Yams
+
+/// A frame-graph segmentation model and its training recipe, read from YAML (`configs/segment-*.yaml`).
+///
+/// ```yaml
+/// name: framegraph
+/// kind: framegraph
+/// input: {width: 256, height: 144, frames: 3}     # frames = nodes per graph
+/// architecture: {backbone_widths: [24, 32, 48, 64], key_channels: 16, iterations: 3, motion: true}
+/// training: {epochs: 20, steps_per_epoch: 200, learning_rate: 0.001, poly_power: 0.9, dice_weight: 1, ...}
+/// data: {davis: ../shared/data/davis16-dev, train: [blackswan, ...], val: [...], synthetic_clips: 64}
+/// ```
+/// Unknown keys and out-of-range values throw `ModelConfigError` naming the file and the key.
+public struct SegmentationConfig: Sendable, Equatable {
+    /// The kind tag of frame-graph segmenters.
+    public static let kind = "framegraph"
+
+    public struct Architecture: Sendable, Equatable {
+        /// Channels of the four backbone stages (3x3 conv + GroupNorm + ReLU; strides 2, 2, 2, 1).
+        public var backboneWidths: [Int] = [24, 32, 48, 64]
+        /// Channels of the intra-attention query/key projections.
+        public var keyChannels: Int = 16
+        /// Message-passing iterations K (0 = no attention: readout of the backbone alone).
+        public var iterations: Int = 3
+        /// Whether 3 motion channels (residual dx, dy, magnitude) join the RGB input.
+        public var motion: Bool = true
+        public init() {}
+    }
+
+    public struct Training: Sendable, Equatable {
+        public var epochs: Int = 20
+        public var stepsPerEpoch: Int = 200
+        public var learningRate: Double = 1e-3
+        public var polyPower: Double = 0.9
+        public var weightDecay: Double = 0
+        public var diceWeight: Double = 1
+        public var clipGradNorm: Double = 5
+        public var seed: Int = 1
+        public var checkpointMinutes: Double = 5
+        public var threads: Int = 2
+        /// Fraction of steps drawn from synthetic clips (the rest from DAVIS training sequences).
+        public var syntheticFraction: Double = 0.5
+        public init() {}
+    }
+
+    public struct DataSpec: Sendable, Equatable {
+        /// DAVIS-2016 root (relative: working directory, then the repository root); absent -> synthetic only.
+        public var davis: String? = "../shared/data/davis16-dev"
+        public var train: [String] = ["blackswan", "breakdance", "car-roundabout", "cows", "dog"]
+        public var val: [String] = ["drift-straight", "horsejump-high", "libby", "paragliding-launch", "scooter-black"]
+        /// Synthetic clips generated in memory.
+        public var syntheticClips: Int = 32
+        public var syntheticFrames: Int = 12
+        /// Every k-th frame of a validation sequence is scored (1 = all).
+        public var valEvery: Int = 5
+        public init() {}
+    }
+
+    public var name: String
+    public var width: Int = 256
+    public var height: Int = 144
+    /// Nodes per graph N.
+    public var frames: Int = 3
+    public var architecture = Architecture()
+    public var training = Training()
+    public var data = DataSpec()
+    public var text: String
+    public var source: String
+
+    /// Input channels: RGB plus the motion cue.
+    public var inputChannels: Int { architecture.motion ? 6 : 3 }
+
+    /// The `kind:` of a YAML text, nil when it cannot be read (lets `vidgraph train` dispatch).
+    public static func kind(ofYAML text: String) -> String? {
+        ((try? Yams.load(yaml: text)) as? [String: Any])?["kind"] as? String
+    }
+
+    public init(yaml text: String, source: String) throws {
+        let document: Any?
+        do { document = try Yams.load(yaml: text) } catch {
+            throw ModelConfigError(source: source, key: "", reason: "is not valid YAML")
+        }
+        guard let map = document as? [String: Any] else {
+            throw ModelConfigError(source: source, key: "", reason: "must be a YAML mapping with name, kind, input, architecture, training and data")
+        }
+        let root = ConfigSection(map, source: source, path: "")
+        self.text = text
+        self.source = source
+        name = try root.requiredString("name")
+        let kind = try root.requiredString("kind")
+        guard kind == Self.kind else { throw root.error("kind", "a segmentation config needs kind '\(Self.kind)', found '\(kind)'") }
+        let input = try root.section("input")
+        width = try input.int("width", default: 256, range: 16...4096)
+        height = try input.int("height", default: 144, range: 16...4096)
+        guard width % 8 == 0, height % 8 == 0 else { throw input.error("width", "width and height must be multiples of 8 (got \(width)x\(height))") }
+        frames = try input.int("frames", default: 3, range: 1...16)
+        try input.finish()
+        let a = try root.section("architecture")
+        architecture.backboneWidths = try a.ints("backbone_widths") ?? architecture.backboneWidths
+        guard architecture.backboneWidths.count == 4, architecture.backboneWidths.allSatisfy({ (1...1024).contains($0) }) else {
+            throw a.error("backbone_widths", "must list 4 channel counts in 1...1024")
+        }
+        architecture.keyChannels = try a.int("key_channels", default: 16, range: 1...1024)
+        architecture.iterations = try a.int("iterations", default: 3, range: 0...16)
+        architecture.motion = try a.bool("motion", default: true)
+        try a.finish()
+        let t = try root.section("training")
+        training.epochs = try t.int("epochs", default: 20, range: 1...100_000)
+        training.stepsPerEpoch = try t.int("steps_per_epoch", default: 200, range: 1...10_000_000)
+        training.learningRate = try t.double("learning_rate", default: 1e-3, min: 0, max: 10)
+        training.polyPower = try t.double("poly_power", default: 0.9, min: 0, max: 10)
+        training.weightDecay = try t.double("weight_decay", default: 0, min: 0, max: 10)
+        training.diceWeight = try t.double("dice_weight", default: 1, min: 0, max: 100)
+        training.clipGradNorm = try t.double("clip_grad_norm", default: 5, min: 0)
+        training.seed = try t.int("seed", default: 1, range: 0...Int(Int32.max))
+        training.checkpointMinutes = try t.double("checkpoint_minutes", default: 5, min: 0.01)
+        training.threads = try t.int("threads", default: 2, range: 1...256)
+        training.syntheticFraction = try t.double("synthetic_fraction", default: 0.5, min: 0, max: 1)
+        try t.finish()
+        let d = try root.section("data")
+        if let folder = try d.string("davis") { data.davis = (folder.isEmpty || folder == "none") ? nil : folder }
+        data.train = try d.strings("train") ?? data.train
+        data.val = try d.strings("val") ?? data.val
+        data.syntheticClips = try d.int("synthetic_clips", default: 32, range: 0...100_000)
+        data.syntheticFrames = try d.int("synthetic_frames", default: 12, range: 2...1000)
+        data.valEvery = try d.int("val_every", default: 5, range: 1...1000)
+        try d.finish()
+        _ = root.value("description")
+        try root.finish()
+    }
+
+    public init(contentsOf url: URL) throws {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ModelConfigError(source: url.path, key: "", reason: "cannot be read")
+        }
+        try self.init(yaml: text, source: url.path)
+    }
+}

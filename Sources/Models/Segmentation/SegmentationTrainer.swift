@@ -1,0 +1,137 @@
+import Datasets
+import Evaluation
+import Foundation
+import Layers
+import Media
+import Tensors
+
+/// Trains a `FrameGraphSegmenter`: each step draws one graph of N frames from one clip (synthetic or
+/// DAVIS training sequence), augments it (random crop/scale, mirror, brightness/contrast), and
+/// minimises weighted BCE (posWeight = negatives/positives of the graph) + dice_weight * Dice with
+/// Adam under a poly schedule. Step s's randomness is a pure function of (seed, s), so a resumed run
+/// continues exactly.
+public final class SegmentationTrainer {
+    public let config: SegmentationConfig
+    public let model: FrameGraphSegmenter
+    public let optimizer: Adam
+    public let trainClips: [SegmentationClip]
+    public let valClips: [SegmentationClip]
+    /// Indices of `trainClips` that are synthetic.
+    public let syntheticCount: Int
+    public private(set) var step = 0
+    public var bestScore: Double = -1
+    public private(set) var elapsedBefore: Double = 0
+
+    public init(config: SegmentationConfig, trainClips: [SegmentationClip], syntheticCount: Int, valClips: [SegmentationClip]) {
+        precondition(!trainClips.isEmpty, "SegmentationTrainer: no training clips")
+        self.config = config
+        self.trainClips = trainClips
+        self.syntheticCount = syntheticCount
+        self.valClips = valClips
+        model = FrameGraphSegmenter(config: config, seed: UInt64(config.training.seed))
+        optimizer = Adam(model, Adam.Config(learningRate: Float(config.training.learningRate), weightDecay: Float(config.training.weightDecay)))
+    }
+
+    public var stepsPerEpoch: Int { config.training.stepsPerEpoch }
+    public var totalSteps: Int { config.training.epochs * stepsPerEpoch }
+    public var epoch: Int { step / stepsPerEpoch }
+
+    public func learningRate(at s: Int) -> Float {
+        PolyLR(base: Float(config.training.learningRate), totalSteps: totalSteps, power: Float(config.training.polyPower)).learningRate(at: s)
+    }
+
+    /// The augmented graph of step `s`: inputs `[N, C_in, H, W]`, masks `[N, 1, H, W]`.
+    public func trainingGraph(step s: Int) -> (input: Tensor, masks: Tensor) {
+        var rng = SeededRandom(seeds: UInt64(config.training.seed), UInt64(s), 0x5E6)
+        let useSynthetic = syntheticCount > 0 && (syntheticCount == trainClips.count || rng.chance(config.training.syntheticFraction))
+        let clipIndex = useSynthetic ? rng.int(0, syntheticCount - 1) : rng.int(syntheticCount, trainClips.count - 1)
+        let clip = trainClips[clipIndex]
+        let n = config.frames, w = config.width, h = config.height
+        let scale = Float(rng.uniform(0.7, 1.0))
+        let cw = Float(clip.width) * scale, ch = Float(clip.height) * scale
+        let crop = (x: Float(rng.uniform(0, Double(Float(clip.width) - cw))), y: Float(rng.uniform(0, Double(Float(clip.height) - ch))), w: cw, h: ch)
+        let flip = rng.chance(0.5)
+        let gain = Float(rng.uniform(0.8, 1.2)), bias = Float(rng.uniform(-0.08, 0.08))
+        var inputs: [Float] = [], masks: [Float] = []
+        for _ in 0..<n {
+            let index = rng.int(0, clip.frames.count - 1)
+            let (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gain: gain, bias: bias,
+                                     motion: config.architecture.motion)
+            inputs += x; masks += m
+        }
+        return (Tensor(inputs, shape: [n, config.inputChannels, h, w]), Tensor(masks, shape: [n, 1, h, w]))
+    }
+
+    /// Weighted BCE + Dice of logits `[N, 1, H, W]` against masks.
+    public func loss(logits: Tensor, masks: Tensor) -> Tensor {
+        let positives = masks.data.reduce(0, +), total = Float(masks.count)
+        let posWeight = min(50, max(1, (total - positives) / max(positives, 1)))
+        let bce = Loss.binaryCrossEntropyWithLogits(logits, masks, posWeight: posWeight)
+        guard config.training.diceWeight > 0 else { return bce }
+        return bce + Loss.dice(logits.sigmoid(), masks) * Float(config.training.diceWeight)
+    }
+
+    /// One optimisation step; returns the loss.
+    @discardableResult
+    public func trainStep() -> Float {
+        model.setTraining(true)
+        let (x, y) = trainingGraph(step: step)
+        let l = loss(logits: model(x), masks: y)
+        optimizer.zeroGrad()
+        l.backward()
+        if config.training.clipGradNorm > 0 {
+            _ = GradientClipping.clipByGlobalNorm(model.parameters, maxNorm: Float(config.training.clipGradNorm))
+        }
+        optimizer.learningRate = learningRate(at: step)
+        optimizer.step()
+        step += 1
+        return l.item
+    }
+
+    /// Mean J, F and J&F over the validation clips at the model resolution (every `data.val_every`-th
+    /// frame; each frame grouped with N-1 reference frames spread over its clip, as at test time).
+    public func evaluate() -> (j: Double, f: Double, jf: Double) {
+        model.setTraining(false)
+        defer { model.setTraining(true) }
+        var js: [Double] = [], fs: [Double] = []
+        for clip in valClips {
+            let (j, f) = Self.score(model: model, clip: clip, every: config.data.valEvery)
+            js.append(j); fs.append(f)
+        }
+        guard !js.isEmpty else { return (0, 0, 0) }
+        let j = js.reduce(0, +) / Double(js.count), f = fs.reduce(0, +) / Double(fs.count)
+        return (j, f, (j + f) / 2)
+    }
+
+    /// Mean J and F of `model` on `clip` (DAVIS measures, masks thresholded at 0.5).
+    public static func score(model: FrameGraphSegmenter, clip: SegmentationClip, every: Int = 1) -> (j: Double, f: Double) {
+        let c = model.config
+        let refs = FrameGraphSegmenter.referenceIndices(frameCount: clip.frames.count, count: c.frames - 1)
+        func input(_ i: Int) -> [Float] { clip.frames[i] + (c.architecture.motion ? clip.motion[i] : []) }
+        let refStates: Tensor? = refs.isEmpty ? nil
+            : model.encodeNoGrad(Tensor(refs.flatMap(input), shape: [refs.count, c.inputChannels, clip.height, clip.width]))
+        var js = 0.0, fs = 0.0, n = 0
+        for i in stride(from: 0, to: clip.frames.count, by: every) {
+            let state = model.encodeNoGrad(Tensor(input(i), shape: [1, c.inputChannels, clip.height, clip.width]))
+            let p = model.probabilities(current: state, references: refStates, height: clip.height, width: clip.width)
+            let prediction = GrayImage(width: clip.width, height: clip.height, pixels: p.map { $0 >= 0.5 ? 255 : 0 })
+            let truth = GrayImage(width: clip.width, height: clip.height, pixels: clip.masks[i].map { $0 >= 0.5 ? 255 : 0 })
+            let (j, f) = DAVISMetrics.frameMeasures(prediction: prediction, groundTruth: truth)
+            js += j; fs += f; n += 1
+        }
+        return (js / Double(max(n, 1)), fs / Double(max(n, 1)))
+    }
+
+    public func saveCheckpoint(to url: URL, elapsed: Double) throws {
+        let metadata = TrainingMetadata(step: step, epoch: epoch, config: config.text,
+                                        extra: ["best_score": String(bestScore), "elapsed": String(elapsed)])
+        try Checkpoint.save(model: model, optimizer: optimizer, metadata: metadata, to: url)
+    }
+
+    public func loadCheckpoint(from url: URL) throws {
+        let metadata = try Checkpoint.load(from: url, model: model, optimizer: optimizer)
+        step = metadata.step
+        bestScore = Double(metadata.extra["best_score"] ?? "") ?? -1
+        elapsedBefore = Double(metadata.extra["elapsed"] ?? "") ?? 0
+    }
+}

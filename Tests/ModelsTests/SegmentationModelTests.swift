@@ -1,0 +1,130 @@
+import Datasets
+import Layers
+import Tensors
+import XCTest
+@testable import Models
+
+/// FrameGraphSegmenter: shapes, attention properties, gradients, overfitting, resume.
+final class SegmentationModelTests: XCTestCase {
+    static func tinyConfig(width: Int = 32, height: Int = 24, frames: Int = 3, iterations: Int = 2, motion: Bool = true,
+                           widths: String = "[4, 4, 8, 8]", steps: Int = 10, extra: String = "") throws -> SegmentationConfig {
+        try SegmentationConfig(yaml: """
+        name: tiny
+        kind: framegraph
+        input: {width: \(width), height: \(height), frames: \(frames)}
+        architecture: {backbone_widths: \(widths), key_channels: 4, iterations: \(iterations), motion: \(motion)}
+        training: {epochs: 1, steps_per_epoch: \(steps), learning_rate: 0.01, seed: 3\(extra)}
+        data: {davis: none, synthetic_clips: 1, synthetic_frames: 4}
+        """, source: "tiny")
+    }
+
+    static func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
+        var rng = RandomGenerator(seed: seed)
+        return Tensor((0..<shape.reduce(1, *)).map { _ in rng.nextUniform() }, shape: shape)
+    }
+
+    func testShapesAndNames() throws {
+        let model = FrameGraphSegmenter(config: try Self.tinyConfig())
+        let x = Self.randomTensor([3, 6, 24, 32], seed: 1)
+        XCTAssertEqual(model.encode(x).shape, [3, 8, 3, 4])
+        XCTAssertEqual(model(x).shape, [3, 1, 24, 32])
+        let names = Set(model.namedParameters().map(\.name))
+        for n in ["backbone.0.conv.weight", "backbone.3.norm.weight", "intra.query.weight", "intra.scale", "inter.bilinear.weight",
+                  "inter.gate.weight", "update.gates.weight", "update.candidate.bias", "readout.conv.weight", "readout.classifier.weight"] {
+            XCTAssertTrue(names.contains(n), "missing \(n)")
+        }
+        XCTAssertThrowsError(try Self.tinyConfig(width: 30))   // not a multiple of 8
+    }
+
+    func testInterAttentionRowsSumToOneAndEquivariance() throws {
+        let model = FrameGraphSegmenter(config: try Self.tinyConfig())
+        let h = Self.randomTensor([3, 8, 3, 4], seed: 2)
+        let a = model.inter.attention(h)
+        XCTAssertEqual(a.shape, [6, 12, 12])
+        for row in 0..<(6 * 12) {
+            let s = a.data[(row * 12)..<((row + 1) * 12)].reduce(0, +)
+            XCTAssertEqual(s, 1, accuracy: 1e-5)
+        }
+        // Permuting the frames permutes messages and logits the same way.
+        let perm: [Int32] = [2, 0, 1]
+        let hp = h.indexSelect(axis: 0, indices: perm)
+        let m = model.inter(h), mp = model.inter(hp)
+        let expected = m.indexSelect(axis: 0, indices: perm)
+        for (u, v) in zip(mp.data, expected.data) { XCTAssertEqual(u, v, accuracy: 1e-4) }
+        let l = model.graphLogits(h).indexSelect(axis: 0, indices: perm), lp = model.graphLogits(hp)
+        for (u, v) in zip(lp.data, l.data) { XCTAssertEqual(u, v, accuracy: 1e-4) }
+        // And the messages depend on the other frames (not a per-frame function).
+        let other = Tensor.concat([h.slice(axis: 0, start: 0, end: 1), Self.randomTensor([2, 8, 3, 4], seed: 9)], axis: 0)
+        let diff = zip(model.inter(other).data.prefix(96), m.data.prefix(96)).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(diff, 1e-4)
+    }
+
+    func testFiniteDifferenceGradients() throws {
+        let model = FrameGraphSegmenter(config: try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, widths: "[4, 4, 4, 4]"))
+        let x = Self.randomTensor([2, 6, 32, 32], seed: 4)
+        let weights = Self.randomTensor([2, 1, 32, 32], seed: 5) - 0.5
+        func loss() -> Tensor { (model(x) * weights).sum() }
+        model.zeroGrad()
+        loss().backward()
+        let byName = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
+        var checked = 0
+        for name in ["intra.scale", "intra.query.weight", "inter.bilinear.weight", "inter.gate.weight", "update.gates.weight",
+                     "update.candidate.weight", "readout.conv.weight", "readout.classifier.bias", "backbone.3.conv.weight"] {
+            let p = byName[name]!
+            let g = p.grad!.data
+            // The three largest-gradient entries of each parameter.
+            for i in g.indices.sorted(by: { abs(g[$0]) > abs(g[$1]) }).prefix(3) {
+                let original = p.data[i]
+                let eps: Float = 2e-3
+                var d = p.data; d[i] = original + eps; p.assign(d)
+                let up = GradMode.disabled { loss().item }
+                d[i] = original - eps; p.assign(d)
+                let down = GradMode.disabled { loss().item }
+                d[i] = original; p.assign(d)
+                let numeric = (up - down) / (2 * eps)
+                XCTAssertEqual(numeric, g[i], accuracy: 0.05 * max(abs(g[i]), abs(numeric)) + 2e-3, "\(name)[\(i)]")
+                checked += 1
+            }
+        }
+        XCTAssertEqual(checked, 23)   // intra.scale and readout.classifier.bias have one entry each
+    }
+
+    func testResumeContinuesExactly() throws {
+        let cfg = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1)
+        let synth = try Datasets.SyntheticVOS(width: 40, height: 40, frameCount: 4, seed: 7)
+        let (frames, masks) = synth.clip(index: 0)
+        let clip = SegmentationClip(name: "c", images: frames, masks: masks, width: 40, height: 40, motion: true)
+        let a = SegmentationTrainer(config: cfg, trainClips: [clip], syntheticCount: 1, valClips: [])
+        a.trainStep(); a.trainStep()
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("seg-resume-\(getpid()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try a.saveCheckpoint(to: url, elapsed: 1)
+        let la = [a.trainStep(), a.trainStep()]
+        let b = SegmentationTrainer(config: cfg, trainClips: [clip], syntheticCount: 1, valClips: [])
+        try b.loadCheckpoint(from: url)
+        XCTAssertEqual(b.step, 2)
+        let lb = [b.trainStep(), b.trainStep()]
+        XCTAssertEqual(la, lb)
+        for (p, q) in zip(a.model.parameters, b.model.parameters) { XCTAssertEqual(p.data, q.data) }
+    }
+
+    func testOverfitsOneSyntheticClip() throws {
+        // steps_per_epoch sets the poly schedule's length (the learning rate reaches 0 at the end).
+        let cfg = try Self.tinyConfig(width: 64, height: 64, frames: 2, iterations: 1, widths: "[8, 16, 16, 32]", steps: 800, extra: ", dice_weight: 1")
+        let synth = try Datasets.SyntheticVOS(width: 80, height: 80, frameCount: 4, seed: 11)
+        let (frames, masks) = synth.clip(index: 0)
+        let train = SegmentationClip(name: "c", images: frames, masks: masks, width: 80, height: 80, motion: true)
+        let val = SegmentationClip(name: "v", images: frames, masks: masks, width: 64, height: 64, motion: true)
+        let trainer = SegmentationTrainer(config: cfg, trainClips: [train], syntheticCount: 1, valClips: [val])
+        let before = SegmentationTrainer.score(model: trainer.model, clip: val).j
+        var first: Float = 0, last: Float = 0
+        for s in 0..<800 {
+            let l = trainer.trainStep()
+            if s < 10 { first += l / 10 }
+            if s >= 790 { last += l / 10 }
+        }
+        let after = SegmentationTrainer.score(model: trainer.model, clip: val).j
+        XCTAssertLessThan(last, 0.5 * first)
+        XCTAssertGreaterThan(after, 0.7, "J before \(before), after \(after)")
+    }
+}

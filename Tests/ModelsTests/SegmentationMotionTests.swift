@@ -1,0 +1,76 @@
+import Media
+import XCTest
+@testable import Models
+
+/// Motion cues: Lucas-Kanade direction, robust global-motion removal.
+final class SegmentationMotionTests: XCTestCase {
+    /// A smooth random texture `[h * w]` sampled at (x - ox, y - oy).
+    static func texture(_ w: Int, _ h: Int, ox: Float = 0, oy: Float = 0, seed: Float = 1, frequency f: Float = 1) -> [Float] {
+        var out = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            for x in 0..<w {
+                let u = (Float(x) - ox) * f, v = (Float(y) - oy) * f
+                out[y * w + x] = 0.5 + 0.2 * sin(0.31 * u * seed + 0.7) * cos(0.23 * v + 0.2 * seed) + 0.15 * sin(0.17 * (u + v) + seed)
+            }
+        }
+        return out
+    }
+
+    func testTranslatingSquareFlowDirection() {
+        let w = 64, h = 48
+        // A textured square over a flat background moves by (+2, +1).
+        func frame(_ dx: Float, _ dy: Float) -> [Float] {
+            let tex = Self.texture(w, h, ox: dx, oy: dy, seed: 2)
+            var out = [Float](repeating: 0.2, count: w * h)
+            for y in 0..<h { for x in 0..<w {
+                let u = Float(x) - dx, v = Float(y) - dy
+                if u >= 20, u < 40, v >= 14, v < 34 { out[y * w + x] = tex[y * w + x] }
+            } }
+            return out
+        }
+        let (fx, fy) = OpticalFlow().flow(from: frame(0, 0), to: frame(2, 1), width: w, height: h)
+        var sx: Float = 0, sy: Float = 0, n: Float = 0
+        for y in 18..<30 { for x in 24..<36 { sx += fx[y * w + x]; sy += fy[y * w + x]; n += 1 } }
+        XCTAssertEqual(sx / n, 2, accuracy: 0.4)
+        XCTAssertEqual(sy / n, 1, accuracy: 0.4)
+        // Far background is static.
+        XCTAssertEqual(fx[2 * w + 2], 0, accuracy: 0.2)
+    }
+
+    func testGlobalAffineFitIgnoresOutliers() {
+        let w = 40, h = 30
+        var dx = [Float](repeating: 0, count: w * h), dy = dx
+        for y in 0..<h { for x in 0..<w {
+            let i = y * w + x
+            dx[i] = 2 + 0.01 * Float(x); dy[i] = -1 + 0.02 * Float(y)
+            if x >= 10, x < 20, y >= 10, y < 18 { dx[i] = 9; dy[i] = 7 }   // an independently moving object (~7 %)
+        } }
+        let g = GlobalMotion.fit(dx: dx, dy: dy, width: w, height: h, step: 1)
+        XCTAssertEqual(g.u[0], 2, accuracy: 0.05)
+        XCTAssertEqual(g.u[1], 0.01, accuracy: 0.003)
+        XCTAssertEqual(g.v[0], -1, accuracy: 0.05)
+        XCTAssertEqual(g.v[2], 0.02, accuracy: 0.003)
+        let (rx, ry) = g.residual(dx: dx, dy: dy, width: w, height: h)
+        XCTAssertEqual(rx[5 * w + 30], 0, accuracy: 0.05)
+        XCTAssertEqual(ry[5 * w + 30], 0, accuracy: 0.05)
+        XCTAssertGreaterThan(rx[14 * w + 15], 5)
+    }
+
+    func testPanIsRemovedFromCue() {
+        let w = 64, h = 48, plane = w * h
+        func rgb(_ g: [Float]) -> [Float] { g + g + g }
+        // Camera pan by 2 px: residual cue ~ 0 everywhere.
+        // Texture smooth enough for the half-resolution flow (no aliasing in the pyramid).
+        let a = rgb(Self.texture(w, h, frequency: 0.5)), b = rgb(Self.texture(w, h, ox: 2, oy: 0, frequency: 0.5))
+        let cue = MotionCue.fromFrames(previous: a, current: b, width: w, height: h)
+        XCTAssertEqual(cue.count, 3 * plane)
+        var meanMagnitude: Float = 0
+        for y in 8..<(h - 8) { for x in 8..<(w - 8) { meanMagnitude += cue[2 * plane + y * w + x] } }
+        meanMagnitude /= Float((h - 16) * (w - 16))
+        XCTAssertLessThan(meanMagnitude, 0.15)
+        // Raw flow of the pan is about 2 px (so the small cue comes from the removal, not from missing motion).
+        let (fx, _) = OpticalFlow().flow(from: Self.texture(w, h, frequency: 0.5), to: Self.texture(w, h, ox: 2, frequency: 0.5), width: w, height: h)
+        XCTAssertEqual(fx[24 * w + 32], 2, accuracy: 0.3)
+        XCTAssertEqual(MotionCue.fromFrames(previous: nil, current: b, width: w, height: h), [Float](repeating: 0, count: 3 * plane))
+    }
+}
