@@ -14,7 +14,7 @@ final class TrainingTests: XCTestCase {
         let clips = Tensor(batch.frames, shape: [8, 10, 1, 64, 64])
         let optimizer = Adam(model, Adam.Config(learningRate: 0.01))
         var first: Float = 0, last: Float = 0
-        for step in 0..<400 {
+        for step in 0..<1200 {  // stops early once the loss is below 0.02
             let loss = Loss.crossEntropy(model.logits(clips), targets: batch.labels)
             if step == 0 { first = loss.item }
             last = loss.item
