@@ -109,7 +109,7 @@ public final class RSTGClassifier: ClipClassifier {
 
 /// Caches `RSTGSpaceStep.framePairs` by frame count (the pairs depend only on it).
 final class PairCache: @unchecked Sendable {
-    typealias Pairs = (adjacency: SparseAdjacency, neighbour: [Float], slot: [Int32])
+    typealias Pairs = RSTGSpaceStep.FramePairs
     private var cache: [Int: Pairs] = [:]
     private let lock = NSLock()
 
