@@ -8,6 +8,8 @@ final class ClassifyCLITests: XCTestCase {
     func binary() throws -> URL {
         var candidates: [URL] = []
         for b in Bundle.allBundles {
+            // On Linux the bundle URL is the build folder itself; elsewhere the .xctest bundle inside it.
+            candidates.append(b.bundleURL.appendingPathComponent("vidgraph"))
             candidates.append(b.bundleURL.deletingLastPathComponent().appendingPathComponent("vidgraph"))
         }
         candidates.append(repoRoot.appendingPathComponent(".build/debug/vidgraph"))

@@ -11,7 +11,11 @@ final class SegmentationCLITests: XCTestCase {
 
     func binary() throws -> URL {
         var candidates: [URL] = []
-        for b in Bundle.allBundles { candidates.append(b.bundleURL.deletingLastPathComponent().appendingPathComponent("vidgraph")) }
+        for b in Bundle.allBundles {
+            // On Linux the bundle URL is the build folder itself; elsewhere the .xctest bundle inside it.
+            candidates.append(b.bundleURL.appendingPathComponent("vidgraph"))
+            candidates.append(b.bundleURL.deletingLastPathComponent().appendingPathComponent("vidgraph"))
+        }
         candidates.append(Self.repoRoot.appendingPathComponent(".build/release/vidgraph"))
         candidates.append(Self.repoRoot.appendingPathComponent(".build/debug/vidgraph"))
         for c in candidates where FileManager.default.isExecutableFile(atPath: c.path) { return c }
