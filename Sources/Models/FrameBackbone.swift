@@ -8,12 +8,16 @@ import Tensors
 /// Initialisation: He/Kaiming normal `W ~ N(0, 2 / fan_in)`, zero bias. (PyTorch's default conv init
 /// shrinks mostly-black SyncMNIST frames so much that the per-frame features become bias-dominated and
 /// the logits of different clips differ by ~1e-5 at initialisation: training then sits at chance.)
-/// Names: `conv1.weight` `[C1, Cin, 3, 3]`, `conv1.bias` `[C1]`, `conv2.*`, ...
+/// With `batchNorm` each conv is followed by BatchNorm2d (`bn1.*`, ...) before the ReLU: the per-channel
+/// statistics of all frames in the batch set the scale, so digit cells stand out from empty background
+/// from the first step (the paper's plain convs need many more updates to get there).
+/// Names: `conv1.weight` `[C1, Cin, 3, 3]`, `conv1.bias` `[C1]`, `conv2.*`, ..., `bn1.*` when normalised.
 public final class FrameBackbone: Module {
     public let convs: [Conv2d]
+    public let norms: [BatchNorm2d]
     public var isTraining = true
 
-    public init(inChannels: Int = 1, widths: [Int], generator: inout RandomGenerator) {
+    public init(inChannels: Int = 1, widths: [Int], batchNorm: Bool = false, generator: inout RandomGenerator) {
         var c = inChannels
         var convs: [Conv2d] = []
         for w in widths {
@@ -25,6 +29,7 @@ public final class FrameBackbone: Module {
             c = w
         }
         self.convs = convs
+        norms = batchNorm ? widths.map { BatchNorm2d(BatchNorm2d.Config(channels: $0)) } : []
     }
 
     /// Output channels.
@@ -32,12 +37,17 @@ public final class FrameBackbone: Module {
 
     public var children: [(name: String, module: any Module)] {
         convs.enumerated().map { ("conv\($0.offset + 1)", $0.element as any Module) }
+            + norms.enumerated().map { ("bn\($0.offset + 1)", $0.element as any Module) }
     }
 
     /// frames `[F, Cin, S, S]` -> maps `[F, C_last, S / 2^n, S / 2^n]`.
     public func callAsFunction(_ frames: Tensor) -> Tensor {
         var x = frames
-        for conv in convs { x = conv(x).relu().maxPool2d(kernel: (2, 2)) }
+        for (i, conv) in convs.enumerated() {
+            x = conv(x)                                           // [F, C_i, s, s]
+            if !norms.isEmpty { x = norms[i](x) }
+            x = x.relu().maxPool2d(kernel: (2, 2))                // [F, C_i, s / 2, s / 2]
+        }
         return x
     }
 }

@@ -36,6 +36,11 @@ public struct ModelConfig: Sendable, Equatable {
         public var grids: [Int] = [3, 2, 1]
         /// Pooled map side for the conv-lstm baseline.
         public var convPool: Int = 4
+        /// Residual RSTG steps: `x <- x + step(x)` around every time and space step (keeps the
+        /// backbone's gradient from vanishing through the stacked LSTMs and LayerNorms).
+        public var residual: Bool = false
+        /// Normalisation after each backbone conv: `none` (the paper's plain conv) or `batch`.
+        public var backboneNorm: String = "none"
         public init() {}
     }
 
@@ -148,6 +153,11 @@ public struct ModelConfig: Sendable, Equatable {
             throw a.error("grids", "must be a non-empty list of grid sides in 1...16")
         }
         architecture.convPool = try a.int("conv_pool", default: 4, range: 1...64)
+        architecture.residual = try a.bool("residual", default: false)
+        architecture.backboneNorm = try a.string("backbone_norm", default: "none")
+        guard ["none", "batch"].contains(architecture.backboneNorm) else {
+            throw a.error("backbone_norm", "must be 'none' or 'batch', found '\(architecture.backboneNorm)'")
+        }
         try a.finish()
 
         let t = try root.section("training")

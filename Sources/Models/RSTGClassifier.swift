@@ -17,6 +17,7 @@ import Tensors
 ///    time: per node position an LSTM over t: `h_t = LSTM(x_t, h_{t-1})`, `x <- h`;
 ///    space (per frame): `m_ij = MLP_s([x_i, x_j])`, `alpha_ij = softmax_j(q_i.k_j / sqrt(D) + beta A_ij)`,
 ///    `a_i = sum_j alpha_ij m_ij`, `x_i <- LayerNorm(MLP_u([x_i, a_i]))` (optional positional embedding of the cell).
+///    With `residual: true` every step adds to its input instead: `x <- x + step(x)`.
 /// 4. A final recurrent pass (LSTM over t).
 /// 5. Readout: `y = W_c sum_k mean_t x_{t,k} + b_c` -> logits `[B, classes]`.
 ///
@@ -42,7 +43,7 @@ public final class RSTGClassifier: ClipClassifier {
         let a = config.architecture
         let d = a.hidden
         builder = PatchGraphBuilder(gridSizes: a.grids, temporalEdges: false)
-        backbone = FrameBackbone(inChannels: 1, widths: a.backboneWidths, generator: &generator)
+        backbone = FrameBackbone(inChannels: 1, widths: a.backboneWidths, batchNorm: a.backboneNorm == "batch", generator: &generator)
         embed = Linear(backbone.outChannels, d, generator: &generator)
         var time: [RSTGTimeStep] = [], space: [RSTGSpaceStep] = []
         for _ in 0..<a.rounds {
@@ -97,11 +98,21 @@ public final class RSTGClassifier: ClipClassifier {
         let b = clips.shape[0], t = clips.shape[1], k = builder.nodesPerFrame
         var (x, graph) = nodes(clips)                          // [T * B * K, D]
         let pairs = pairCache.pairs(for: graph)
+        let residual = config.architecture.residual
         for r in 0..<config.architecture.rounds {
-            if !timeSteps.isEmpty { x = timeSteps[r](x, frames: t) }   // LSTM over t for each of the B * K node positions
-            if !fastSpaceSteps.isEmpty { x = fastSpaceSteps[r](x, pairs: pairs) }   // == spaceSteps[r](x, pairs: pairs)
+            if !timeSteps.isEmpty {   // LSTM over t for each of the B * K node positions
+                let y = timeSteps[r](x, frames: t)
+                x = residual ? x + y : y
+            }
+            if !fastSpaceSteps.isEmpty {   // == spaceSteps[r](x, pairs: pairs)
+                let y = fastSpaceSteps[r](x, pairs: pairs)
+                x = residual ? x + y : y
+            }
         }
-        if let finalStep { x = finalStep(x, frames: t) }
+        if let finalStep {
+            let y = finalStep(x, frames: t)
+            x = residual ? x + y : y
+        }
         return x.reshaped([t, b, k, config.architecture.hidden])         // [T, B, K, D]
             .mean(axis: 0).sum(axis: 1)                                  // [B, D]
     }
