@@ -31,9 +31,18 @@ public enum ModelRegistry {
         public var path: String
     }
 
-    /// Descriptions of the embedded models (reads each file's header and weights).
+    /// Descriptions of the embedded models (reads each file's header and weights): classifiers report
+    /// their validation accuracy, the frame-graph segmenter its validation J&F (`accuracy` holds it).
     public static func entries() throws -> [Entry] {
         try embeddedNames.map { name in
+            let url = resourceFolder!.appendingPathComponent(name + ".safetensors")
+            let header = try SafeTensors.read(url)
+            if header.metadata["kind"] == SegmentationConfig.kind {
+                let model = try SegmentationWeights.load(url)
+                return Entry(name: name, kind: SegmentationConfig.kind, parameters: model.parameterCount, classes: 1,
+                             trainedWith: header.metadata["trained_with"] ?? "",
+                             accuracy: header.metadata["val_jf"].map { "J&F \($0)" }, path: url.path)
+            }
             let loaded = try load(name)
             return Entry(name: name, kind: loaded.config.kind, parameters: loaded.model.parameterCount,
                          classes: loaded.labels.count, trainedWith: loaded.trainedWith,

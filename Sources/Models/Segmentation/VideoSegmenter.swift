@@ -1,0 +1,311 @@
+import Foundation
+import Media
+import Tensors
+
+/// Segments whole videos (or folders of numbered frames) with a `FrameGraphSegmenter`, writing one
+/// DAVIS-layout mask per decoded frame, in memory that does not grow with the video's length.
+///
+/// Scheduling: a video of T frames is split into N streams of L = ceil(T / min(framesPerGraph, T))
+/// consecutive frames (N = ceil(T / L)) (stream k holds frames kL ..< min((k + 1)L, T)). Step i builds
+/// one graph from frame i of every stream — frames i, i + L, i + 2L, ..., spread across the whole
+/// video — and keeps the masks of all its nodes, so every frame is segmented exactly once, each in a
+/// graph with N - 1 frames from elsewhere in the video, and one graph's cost is shared by N frames.
+/// A stream that has run out (the last one may be shorter) repeats its last frame as a reference node.
+/// Each stream has its own reader (decoding ahead on a background thread; a stream starting at frame
+/// s decodes and drops frames 0 ..< s first), so memory holds about N frames, never the whole video.
+/// Masks are encoded and written on a background queue while the next graph runs.
+///
+/// Outputs (all written under temporary names and renamed when the video is complete):
+/// `OUT/<name>/%05d.png` ({0, 255}, video size), optionally `OUT/<name>.prob/%05d.png` (0...255)
+/// and `OUT/<name>.mp4` (mask tinted red and outlined in yellow over the video).
+public final class VideoSegmenter {
+    /// Test-time options.
+    public struct Options: Sendable, Equatable {
+        /// Nodes per graph N (nil: the model's config).
+        public var framesPerGraph: Int?
+        /// Average with the mirrored frames.
+        public var flip: Bool
+        /// Input scales averaged (multiples of the model's input size).
+        public var scales: [Double]
+        /// Also write probability PNGs.
+        public var probabilities: Bool
+        /// Also write an overlay video.
+        public var overlay: Bool
+
+        public init(framesPerGraph: Int? = nil, flip: Bool = false, scales: [Double] = [1], probabilities: Bool = false, overlay: Bool = false) {
+            self.framesPerGraph = framesPerGraph
+            self.flip = flip
+            self.scales = scales
+            self.probabilities = probabilities
+            self.overlay = overlay
+        }
+    }
+
+    public let model: FrameGraphSegmenter
+    public let options: Options
+
+    public init(model: FrameGraphSegmenter, options: Options = Options()) {
+        self.model = model
+        self.options = options
+    }
+
+    /// Output folder name of an input: `path/name.mp4` -> `name`, a frame folder `path/name/` -> `name`.
+    public static func name(of input: String) -> String {
+        let url = URL(fileURLWithPath: input)
+        return url.pathExtension.isEmpty ? url.lastPathComponent : url.deletingPathExtension().lastPathComponent
+    }
+
+    /// Model input size for a W x H video: about the config's pixel count, aspect kept, multiples of 8.
+    public static func inputSize(width: Int, height: Int, config: SegmentationConfig) -> (width: Int, height: Int) {
+        let s = (Double(config.width * config.height) / Double(width * height)).squareRoot()
+        func r8(_ v: Double) -> Int { max(16, Int((v / 8).rounded()) * 8) }
+        return (r8(Double(width) * s), r8(Double(height) * s))
+    }
+
+    /// Stream count and frames per stream for a video of `total` frames: L = ceil(T / min(n, T)) and
+    /// N = ceil(T / L) (so no stream is empty, e.g. T = 4, n = 3 gives 2 streams of 2).
+    public static func schedule(total: Int, framesPerGraph n: Int) -> (streams: Int, length: Int) {
+        let t = max(1, total)
+        let length = (t + max(1, min(n, t)) - 1) / max(1, min(n, t))
+        return ((t + length - 1) / length, length)
+    }
+
+    /// Segments `url` into `outFolder/<name>/`; returns the number of masks written.
+    /// `progress(done, total)` is called after each graph.
+    public func segment(_ url: URL, outFolder: URL, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+        let cfg = model.config
+        let name = Self.name(of: url.path)
+        let meta = try VideoReader.probe(url)
+        let total = meta.frameCountIsEstimate || meta.frameCount <= 0 ? try VideoReader.countFrames(url) : meta.frameCount
+        guard total > 0 else { throw MediaError.decodeFailed(path: url.path, reason: "no frame could be decoded") }
+        let (bw, bh) = Self.inputSize(width: meta.width, height: meta.height, config: cfg)
+        let sizes = options.scales.map { sc in
+            (width: max(16, Int((Double(bw) * sc / 8).rounded()) * 8), height: max(16, Int((Double(bh) * sc / 8).rounded()) * 8))
+        }
+        let (n, length) = Self.schedule(total: total, framesPerGraph: options.framesPerGraph ?? cfg.frames)
+
+        let fm = FileManager.default
+        let finalFolder = outFolder.appendingPathComponent(name)
+        let tmpFolder = outFolder.appendingPathComponent(".\(name).tmp-\(getpid())")
+        let probFinal = outFolder.appendingPathComponent(name + ".prob")
+        let probTmp = outFolder.appendingPathComponent(".\(name).prob.tmp-\(getpid())")
+        let overlayFinal = outFolder.appendingPathComponent(name + ".mp4")
+        try? fm.removeItem(at: tmpFolder); try? fm.removeItem(at: probTmp)
+        try fm.createDirectory(at: tmpFolder, withIntermediateDirectories: true)
+        if options.probabilities { try fm.createDirectory(at: probTmp, withIntermediateDirectories: true) }
+        var completed = false
+        defer {
+            if !completed { try? fm.removeItem(at: tmpFolder); try? fm.removeItem(at: probTmp) }
+        }
+
+        var streams = try (0..<n).map { k in
+            try FrameStream(url: url, start: k * length, end: min((k + 1) * length, total), sizes: sizes, motion: cfg.architecture.motion)
+        }
+        let writer = MaskWriteQueue(maxPending: 2 * n)
+        var written = 0
+        progress?(0, total)
+        for _ in 0..<length {
+            var active: [Bool] = []
+            for k in 0..<n { active.append(try streams[k].advance()) }
+            var sums = [[Float]](repeating: [], count: n)   // n x [H * W] probability sums at video size
+            for (s, size) in sizes.enumerated() {
+                let plane = size.width * size.height
+                let batch = Tensor(streams.flatMap { $0.inputs[s] }, shape: [n, cfg.inputChannels, size.height, size.width])   // [N, C_in, h, w]
+                var probs = GradMode.disabled { model(batch).sigmoid() }.data                                                  // [N * h * w]
+                if options.flip {
+                    let mirrored = Tensor(Self.mirror(batch.data, width: size.width, height: size.height, channelsPerFrame: cfg.inputChannels),
+                                          shape: batch.shape)
+                    let back = Self.mirror(GradMode.disabled { model(mirrored).sigmoid() }.data, width: size.width, height: size.height,
+                                           channelsPerFrame: 1)
+                    for i in probs.indices { probs[i] = 0.5 * (probs[i] + back[i]) }
+                }
+                for k in 0..<n where active[k] {
+                    let p = Array(probs[(k * plane)..<((k + 1) * plane)])
+                    let up = OpticalFlow.resizePlane(p, width: size.width, height: size.height, toWidth: streams[k].width, toHeight: streams[k].height)
+                    if sums[k].isEmpty { sums[k] = up } else { for i in up.indices { sums[k][i] += up[i] } }
+                }
+            }
+            for k in 0..<n where active[k] {
+                let index = streams[k].index
+                let w = streams[k].width, h = streams[k].height
+                let terms = Float(sizes.count)
+                let full = sums[k]
+                let file = String(format: "%05d.png", index)
+                let maskURL = tmpFolder.appendingPathComponent(file)
+                let probURL = options.probabilities ? probTmp.appendingPathComponent(file) : nil
+                try writer.submit {
+                    try PNGCodec.write(GrayImage(width: w, height: h, pixels: full.map { $0 / terms >= 0.5 ? 255 : 0 }), to: maskURL)
+                    if let probURL {
+                        try PNGCodec.write(GrayImage(width: w, height: h, pixels: full.map { UInt8(max(0, min(255, ($0 / terms * 255).rounded()))) }),
+                                           to: probURL)
+                    }
+                }
+                written += 1
+            }
+            progress?(written, total)
+        }
+        try writer.finish()
+        streams = []
+        guard written == total else {
+            throw MediaError.decodeFailed(path: url.path, reason: "decoded \(written) frames, expected \(total)")
+        }
+        if options.overlay {
+            try Self.writeOverlay(url, masks: tmpFolder, count: total, to: overlayFinal, fps: meta.fps)
+        }
+        try? fm.removeItem(at: finalFolder)
+        try fm.moveItem(at: tmpFolder, to: finalFolder)
+        if options.probabilities {
+            try? fm.removeItem(at: probFinal)
+            try fm.moveItem(at: probTmp, to: probFinal)
+        }
+        completed = true
+        return written
+    }
+
+    /// Re-decodes the video in order and writes each frame with its mask tinted and outlined.
+    static func writeOverlay(_ url: URL, masks: URL, count: Int, to output: URL, fps: Double) throws {
+        let reader = try VideoReader(url: url)
+        let writer = try VideoWriter(url: output, width: reader.outputWidth, height: reader.outputHeight, fps: fps > 0 ? fps : 24)
+        var done = false
+        defer { if !done { writer.abort() } }
+        var index = 0
+        while index < count, let frame = try reader.nextFrame() {
+            let mask = try PNGCodec.readGray(masks.appendingPathComponent(String(format: "%05d.png", index)))
+            try writer.append(overlay(frame.image, mask: mask))
+            index += 1
+        }
+        try writer.finish()
+        done = true
+    }
+
+    /// Mirrors every `[H, W]` plane of a `[N, C, H, W]` buffer (`C = channelsPerFrame`); with 6 channels
+    /// (RGB + motion dx, dy, magnitude) the horizontal motion plane 3 of each frame is negated.
+    public static func mirror(_ data: [Float], width: Int, height: Int, channelsPerFrame: Int) -> [Float] {
+        let plane = width * height, planes = data.count / plane
+        var out = data
+        for c in 0..<planes {
+            let sign: Float = (channelsPerFrame == 6 && c % 6 == 3) ? -1 : 1
+            let base = c * plane
+            for y in 0..<height {
+                let row = base + y * width
+                for x in 0..<width { out[row + x] = sign * data[row + width - 1 - x] }
+            }
+        }
+        return out
+    }
+
+    /// The frame with the mask tinted red (50 %) and its boundary drawn in yellow.
+    public static func overlay(_ image: RGBImage, mask: GrayImage) -> RGBImage {
+        var out = image
+        let w = image.width, h = image.height
+        guard mask.width == w, mask.height == h else { return out }
+        for y in 0..<h {
+            for x in 0..<w {
+                let i = y * w + x
+                guard mask.pixels[i] != 0 else { continue }
+                let edge = x == 0 || y == 0 || x == w - 1 || y == h - 1 || mask.pixels[i - 1] == 0 || mask.pixels[i + 1] == 0
+                    || mask.pixels[i - w] == 0 || mask.pixels[i + w] == 0
+                if edge {
+                    out.pixels[3 * i] = 255; out.pixels[3 * i + 1] = 230; out.pixels[3 * i + 2] = 0
+                } else {
+                    out.pixels[3 * i] = UInt8((Int(image.pixels[3 * i]) + 255) / 2)
+                    out.pixels[3 * i + 1] = image.pixels[3 * i + 1] / 2
+                    out.pixels[3 * i + 2] = image.pixels[3 * i + 2] / 2
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// One of the N frame streams of `VideoSegmenter`: frames `start ..< end` of a video, read in order,
+/// each turned into the model input (RGB plus the motion cue from the frame before) at every scale.
+struct FrameStream {
+    let reader: VideoReader
+    let path: String
+    let end: Int
+    let sizes: [(width: Int, height: Int)]
+    let motion: Bool
+    /// Index of the frame in `inputs` (the last one read).
+    private(set) var index: Int
+    /// Model inputs `[C_in, h, w]` of the current frame, per scale (kept when the stream has run out).
+    private(set) var inputs: [[Float]]
+    /// RGB `[3, h, w]` of the previous frame per scale (motion).
+    private var previous: [[Float]?]
+    private(set) var width = 0, height = 0
+
+    init(url: URL, start: Int, end: Int, sizes: [(width: Int, height: Int)], motion: Bool) throws {
+        reader = try VideoReader(url: url, options: VideoReaderOptions(threads: 1))
+        path = url.path
+        self.end = end
+        self.sizes = sizes
+        self.motion = motion
+        index = start - 1
+        inputs = []
+        previous = [[Float]?](repeating: nil, count: sizes.count)
+        width = reader.outputWidth; height = reader.outputHeight
+        // Decode and drop frames before `start`; the last of them is the previous frame for motion.
+        var skipped = 0
+        var last: RGBImage?
+        while skipped < start {
+            guard let frame = try reader.nextFrame() else {
+                throw MediaError.decodeFailed(path: url.path, reason: "ended after \(skipped) frames, expected at least \(start + 1)")
+            }
+            if skipped == start - 1 { last = frame.image }
+            skipped += 1
+        }
+        if motion, let last { previous = sizes.map { SegmentationClip.chw(last, width: $0.width, height: $0.height) } }
+    }
+
+    /// Reads the next frame of the stream; false (inputs unchanged) when the stream has run out.
+    mutating func advance() throws -> Bool {
+        guard index + 1 < end else {
+            if inputs.isEmpty { throw MediaError.decodeFailed(path: path, reason: "stream of frames ..<\(end) is empty") }
+            return false
+        }
+        guard let frame = try reader.nextFrame() else {
+            throw MediaError.decodeFailed(path: path, reason: "ended at frame \(index + 1), expected \(end) frames")
+        }
+        index += 1
+        width = frame.image.width; height = frame.image.height
+        inputs = sizes.enumerated().map { s, size in
+            let x = SegmentationClip.chw(frame.image, width: size.width, height: size.height)   // [3, h, w]
+            defer { previous[s] = x }
+            return motion ? x + MotionCue.fromFrames(previous: previous[s], current: x, width: size.width, height: size.height) : x
+        }
+        return true
+    }
+}
+
+/// A serial background queue for mask encoding and writing with a bound on pending work; the first
+/// error is rethrown by `submit` or `finish`.
+final class MaskWriteQueue: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "vidgraph.segment.write")
+    private let slots: DispatchSemaphore
+    private let lock = NSLock()
+    private var failure: Error?
+
+    init(maxPending: Int) { slots = DispatchSemaphore(value: max(1, maxPending)) }
+
+    func submit(_ work: @escaping () throws -> Void) throws {
+        try rethrow()
+        slots.wait()
+        queue.async {
+            defer { self.slots.signal() }
+            do { try work() } catch {
+                self.lock.lock(); if self.failure == nil { self.failure = error }; self.lock.unlock()
+            }
+        }
+    }
+
+    /// Waits for all submitted work.
+    func finish() throws {
+        queue.sync {}
+        try rethrow()
+    }
+
+    private func rethrow() throws {
+        lock.lock(); defer { lock.unlock() }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Media
+import Tensors
+import XCTest
+@testable import Models
+
+/// `VideoSegmenter`: stream schedule, one mask per frame, and each mask equal to the model's output
+/// for the graph of frames (i, i + L, i + 2L) computed directly from the decoded frames.
+final class VideoSegmenterTests: XCTestCase {
+    func testScheduleCoversEveryFrameOnce() {
+        XCTAssertEqual(VideoSegmenter.schedule(total: 10, framesPerGraph: 3).streams, 3)
+        XCTAssertEqual(VideoSegmenter.schedule(total: 10, framesPerGraph: 3).length, 4)
+        XCTAssertEqual(VideoSegmenter.schedule(total: 2, framesPerGraph: 3).streams, 2)
+        XCTAssertEqual(VideoSegmenter.schedule(total: 2, framesPerGraph: 3).length, 1)
+        XCTAssertEqual(VideoSegmenter.schedule(total: 1, framesPerGraph: 5).streams, 1)
+        for total in 1...40 {
+            for n in 1...5 {
+                let (s, l) = VideoSegmenter.schedule(total: total, framesPerGraph: n)
+                var seen = [Int](repeating: 0, count: total)
+                for k in 0..<s { for i in (k * l)..<min((k + 1) * l, total) { seen[i] += 1 } }
+                XCTAssertEqual(seen, [Int](repeating: 1, count: total), "T \(total) N \(n)")
+                XCTAssertTrue((0..<s).allSatisfy { $0 * l < total }, "every stream non-empty: T \(total) N \(n)")
+            }
+        }
+    }
+
+    func testMasksMatchDirectGraphs() throws {
+        let folder = try temporaryFolder(self)
+        let clip = folder.appendingPathComponent("walk.mp4")
+        // 11 frames 96x64: a bright square moving right on a textured background.
+        let writer = try VideoWriter(url: clip, width: 96, height: 64, fps: 10, quality: .lossless)
+        var frames: [RGBImage] = []
+        for t in 0..<11 {
+            var image = RGBImage(width: 96, height: 64)
+            for y in 0..<64 {
+                for x in 0..<96 {
+                    let inside = (20..<40).contains(y) && ((10 + 5 * t)..<(30 + 5 * t)).contains(x)
+                    let v: UInt8 = inside ? 230 : UInt8(40 + (x * 7 + y * 13) % 50)
+                    image.pixels[3 * (y * 96 + x)] = v; image.pixels[3 * (y * 96 + x) + 1] = v / 2; image.pixels[3 * (y * 96 + x) + 2] = 90
+                }
+            }
+            try writer.append(image)
+            frames.append(image)
+        }
+        try writer.finish()
+        let config = try SegmentationConfig(yaml: """
+            name: tiny
+            kind: framegraph
+            input: {width: 48, height: 32, frames: 3}
+            architecture: {backbone_widths: [4, 4, 8, 8], key_channels: 4, iterations: 2, motion: true}
+            training: {epochs: 1, steps_per_epoch: 1}
+            data: {davis: none, train: [], val: []}
+            """, source: "tiny.yaml")
+        let model = FrameGraphSegmenter(config: config, seed: 3)
+        model.setTraining(false)
+        let out = folder.appendingPathComponent("masks")
+        let written = try VideoSegmenter(model: model, options: .init(probabilities: true)).segment(clip, outFolder: out)
+        XCTAssertEqual(written, 11)
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("walk").path).sorted()
+        XCTAssertEqual(names, (0..<11).map { String(format: "%05d.png", $0) })
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: out.path).contains { $0.hasPrefix(".") }, "no temporary folders left")
+
+        // Direct computation: decoded frames -> inputs (RGB + motion from the previous frame) -> graph (i, i+4, i+8).
+        let reader = try VideoReader(url: clip)
+        var decoded: [RGBImage] = []
+        while let f = try reader.nextFrame() { decoded.append(f.image) }
+        let (iw, ih) = VideoSegmenter.inputSize(width: 96, height: 64, config: config)
+        let rgb = decoded.map { SegmentationClip.chw($0, width: iw, height: ih) }
+        let inputs = rgb.indices.map { i in rgb[i] + MotionCue.fromFrames(previous: i > 0 ? rgb[i - 1] : nil, current: rgb[i], width: iw, height: ih) }
+        let (streams, length) = VideoSegmenter.schedule(total: 11, framesPerGraph: 3)
+        XCTAssertEqual(streams, 3); XCTAssertEqual(length, 4)
+        for step in 0..<length {
+            let members = (0..<streams).map { min($0 * length + step, min(($0 + 1) * length, 11) - 1) }
+            let batch = Tensor(members.flatMap { inputs[$0] }, shape: [3, config.inputChannels, ih, iw])
+            let probs = GradMode.disabled { model(batch).sigmoid() }.data
+            for (k, frame) in members.enumerated() where frame == k * length + step {
+                let p = Array(probs[(k * iw * ih)..<((k + 1) * iw * ih)])
+                let up = OpticalFlow.resizePlane(p, width: iw, height: ih, toWidth: 96, toHeight: 64)
+                let stored = try PNGCodec.readGray(out.appendingPathComponent("walk.prob").appendingPathComponent(String(format: "%05d.png", frame)))
+                XCTAssertEqual(stored.width, 96); XCTAssertEqual(stored.height, 64)
+                let maxDiff = zip(stored.pixels, up).map { abs(Float($0) - $1 * 255) }.max()!
+                XCTAssertLessThanOrEqual(maxDiff, 0.51, "frame \(frame) (step \(step), stream \(k))")
+                let mask = try PNGCodec.readGray(out.appendingPathComponent("walk").appendingPathComponent(String(format: "%05d.png", frame)))
+                XCTAssertTrue(mask.pixels.allSatisfy { $0 == 0 || $0 == 255 })
+            }
+        }
+    }
+}
