@@ -22,4 +22,21 @@ final class RSTGTorchGoldenTests: XCTestCase {
             XCTAssertEqual(logits.data[i], expected.data[i], accuracy: 1e-4, "logit \(i)")
         }
     }
+
+    /// Residual steps and BatchNorm in the backbone (evaluation mode: running statistics).
+    func testResidualBatchNormRSTGLogitsMatchPyTorch() throws {
+        let loaded = try ModelRegistry.load(try fixture("rstg_tiny_residual.safetensors").path)
+        XCTAssertTrue(loaded.config.architecture.residual)
+        XCTAssertEqual(loaded.config.architecture.backboneNorm, "batch")
+        let golden = try SafeTensors.read(try fixture("rstg_tiny_residual_golden.safetensors"))
+        let clips = try golden.tensor(named: "clips")
+        let expected = try golden.tensor(named: "logits")
+        let logits = GradMode.disabled { loaded.model.logits(clips) }
+        XCTAssertEqual(logits.shape, expected.shape)
+        let spread = expected.data.max()! - expected.data.min()!
+        XCTAssertGreaterThan(spread, 0.1, "the golden logits must depend on the features")
+        for i in 0..<expected.count {
+            XCTAssertEqual(logits.data[i], expected.data[i], accuracy: 1e-4, "logit \(i)")
+        }
+    }
 }

@@ -28,7 +28,9 @@ def load_model(path):
     with safe_open(path, "pt") as f:
         meta = f.metadata() or {}
         tensors = {k: f.get_tensor(k) for k in f.keys()}
-    arch = json.loads(meta["architecture"]) if "architecture" in meta else yaml_keys(meta["config"])
+    # The JSON architecture wins; keys it lacks (files written before they existed) come from the YAML config.
+    arch = yaml_keys(meta["config"]) if "config" in meta else {}
+    arch.update(json.loads(meta["architecture"]) if "architecture" in meta else {})
     config = {"kind": arch["kind"], "architecture": arch, "input": {"frames": arch["frames"], "size": arch["size"]}}
     if meta.get("format") == "vidgraph.checkpoint.v1":
         tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
@@ -39,7 +41,8 @@ def yaml_keys(text):
     """The architecture keys of a vidgraph config (no YAML library needed: scalar / [list] values only)."""
     import re
     defaults = {"kind": "rstg", "frames": 10, "size": 64, "backbone_widths": [16, 32, 64], "hidden": 64, "rounds": 3,
-                "space": True, "time": True, "positional": False, "grids": [3, 2, 1], "conv_pool": 4}
+                "space": True, "time": True, "positional": False, "grids": [3, 2, 1], "conv_pool": 4,
+                "residual": False, "backbone_norm": "none"}
     out = dict(defaults)
     for key in defaults:
         m = re.search(r"(?:^|[\s{,])" + key + r":\s*(\[[^\]]*\]|[^,}\n#]+)", text, re.M)
@@ -91,6 +94,7 @@ class Peer:
         self.time = a.get("time", True)
         self.grids = a.get("grids", [3, 2, 1])
         self.conv_pool = a.get("conv_pool", 4)
+        self.residual = a.get("residual", False)
         self.adj = neighbours(self.grids)
 
     def linear(self, x, name):
@@ -100,6 +104,10 @@ class Peer:
         x = frames
         for i in range(len(self.widths)):
             x = F.conv2d(x, self.w[f"backbone.conv{i+1}.weight"], self.w[f"backbone.conv{i+1}.bias"], padding=1)
+            bn = f"backbone.bn{i+1}"
+            if bn + ".running_mean" in self.w:   # backbone_norm: batch (evaluation mode: running statistics)
+                x = F.batch_norm(x, self.w[bn + ".running_mean"], self.w[bn + ".running_var"], self.w[bn + ".weight"],
+                                 self.w[bn + ".bias"], training=False, eps=1e-5)
             x = F.max_pool2d(F.relu(x), 2)
         return x
 
@@ -149,13 +157,14 @@ class Peer:
         k = nodes.shape[1]
         x = self.linear(nodes, "embed")                                       # [T*B, K, D]
         d = x.shape[-1]
+        res = (lambda x, y: x + y) if self.residual else (lambda x, y: y)   # residual: x <- x + step(x)
         for r in range(self.rounds):
             if self.time:
-                x = self.lstm_seq(x.reshape(t, b * k, d), f"time.{r}.cell", t).reshape(t * b, k, d)
+                x = res(x, self.lstm_seq(x.reshape(t, b * k, d), f"time.{r}.cell", t).reshape(t * b, k, d))
             if self.space:
-                x = self.space_step(x, r)
+                x = res(x, self.space_step(x, r))
         if self.time:
-            x = self.lstm_seq(x.reshape(t, b * k, d), "final.cell", t).reshape(t * b, k, d)
+            x = res(x, self.lstm_seq(x.reshape(t, b * k, d), "final.cell", t).reshape(t * b, k, d))
         pooled = x.reshape(t, b, k, d).mean(0).sum(1)
         return self.linear(pooled, "classifier")
 
