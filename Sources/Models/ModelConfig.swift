@@ -6,7 +6,7 @@ import Yams
 ///
 /// ```yaml
 /// name: rstg-sync3
-/// kind: rstg            # rstg | mean-lstm | conv-lstm
+/// kind: rstg            # rstg | mean-lstm | conv-lstm | regions
 /// classes: syncmnist    # or a list of label names
 /// input: {frames: 10, size: 64}
 /// architecture: {backbone_widths: [16, 32, 64], hidden: 64, rounds: 3, space: true, time: true, positional: false, grids: [3, 2, 1]}
@@ -16,7 +16,7 @@ import Yams
 /// Unknown keys and out-of-range values throw `ModelConfigError` naming the file and the key.
 public struct ModelConfig: Sendable, Equatable {
     /// The model kinds this module can build.
-    public static let kinds = ["rstg", "mean-lstm", "conv-lstm"]
+    public static let kinds = ["rstg", "mean-lstm", "conv-lstm", "regions"]
 
     /// Network shape.
     public struct Architecture: Sendable, Equatable {
@@ -41,6 +41,15 @@ public struct ModelConfig: Sendable, Equatable {
         public var residual: Bool = false
         /// Normalisation after each backbone conv: `none` (the paper's plain conv) or `batch`.
         public var backboneNorm: String = "none"
+        /// Region nodes kept per frame K by the region-graph classifier (the K largest regions).
+        public var regionsPerFrame: Int = 4
+        /// Stacked GCN layers of the region-graph classifier.
+        public var gcnLayers: Int = 3
+        /// Where region nodes come from: `components` (connected components of bright pixels) or
+        /// `slic` (SLIC superpixels of the gray frame, about `regions_per_frame` of them).
+        public var regionSource: String = "components"
+        /// Gray level in [0, 1] above which a pixel is foreground for `region_source: components`.
+        public var regionThreshold: Double = 0.2
         public init() {}
     }
 
@@ -158,6 +167,13 @@ public struct ModelConfig: Sendable, Equatable {
         guard ["none", "batch"].contains(architecture.backboneNorm) else {
             throw a.error("backbone_norm", "must be 'none' or 'batch', found '\(architecture.backboneNorm)'")
         }
+        architecture.regionsPerFrame = try a.int("regions_per_frame", default: 4, range: 1...256)
+        architecture.gcnLayers = try a.int("gcn_layers", default: 3, range: 1...16)
+        architecture.regionSource = try a.string("region_source", default: "components")
+        guard ["components", "slic"].contains(architecture.regionSource) else {
+            throw a.error("region_source", "must be 'components' or 'slic', found '\(architecture.regionSource)'")
+        }
+        architecture.regionThreshold = try a.double("region_threshold", default: 0.2, min: 0, max: 0.999)
         try a.finish()
 
         let t = try root.section("training")

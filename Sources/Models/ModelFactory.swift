@@ -10,6 +10,7 @@ public enum ModelFactory {
         case "rstg": return RSTGClassifier(config: config, generator: &generator)
         case "mean-lstm": return MeanLSTMClassifier(config: config, generator: &generator)
         case "conv-lstm": return ConvLSTMClassifier(config: config, generator: &generator)
+        case "regions": return RegionGraphClassifier(config: config, generator: &generator)
         default: preconditionFailure("ModelFactory: kind '\(config.kind)' passed validation but has no builder")
         }
     }
