@@ -1,0 +1,423 @@
+import Foundation // PROF
+
+/// Winograd minimal-filtering 3x3 convolution, F(2x2, 3x3) and F(4x4, 3x3), for stride-1,
+/// undilated, ungrouped conv2d (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
+/// CVPR 2016).
+///
+/// Each m x m output tile Y comes from the (m+2) x (m+2) input tile d (neighbours overlap by 2) and
+/// the 3x3 filter g:
+///
+///     Y = A^T [ sum_c (G g_{k,c} G^T) ⊙ (B^T d_c B) ] A
+///
+/// F(2x2, 3x3) (interpolation points 0, 1, -1, ∞):
+///
+///     B^T = | 1  0 -1  0 |    G = | 1    0    0   |    A^T = | 1  1  1  0 |
+///           | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
+///           | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
+///           | 0  1  0 -1 |        | 0    0    1   |
+///
+/// F(4x4, 3x3) (points 0, 1, -1, 2, -2, ∞):
+///
+///     B^T = | 4  0 -5  0  1  0 |    G = |  1/4     0     0  |    A^T = | 1  1  1  1  1  0 |
+///           | 0 -4 -4  1  1  0 |        | -1/6  -1/6  -1/6  |          | 0  1 -1  2 -2  0 |
+///           | 0  4 -4 -1  1  0 |        | -1/6   1/6  -1/6  |          | 0  1  1  4  4  0 |
+///           | 0 -2 -1  2  1  0 |        |  1/24  1/12  1/6  |          | 0  1 -1  8 -8  1 |
+///           | 0  2 -1 -2  1  0 |        |  1/24 -1/12  1/6  |
+///           | 0  4  0 -5  0  1 |        |  0     0     1    |
+///
+/// The channel sum at each of the (m+2)^2 transform positions ξ is one GEMM:
+/// M[ξ] (`[Cout, T]`) = U[ξ] (`[Cout, Cin]`) x V[ξ] (`[Cin, T]`), with U = G g G^T, V = B^T d B and T
+/// the tiles of all images of a block (the long axis is the GEMM's N, as OpenBLAS prefers).
+/// F(2x2) does 16 multiplies per 4 outputs instead of 36 (2.25x fewer), F(4x4) 36 per 16 (4x fewer);
+/// F(4x4)'s larger transform constants cost about one decimal digit of float accuracy.
+/// The filter transform runs on every call (weights change every training step; it costs
+/// Cout * Cin * ~150 flops). Out-of-image input is zero (any padding); a partial last tile row or
+/// column is computed and cropped.
+enum Winograd {
+    /// Which conv2d path a qualifying convolution takes (tests force each one).
+    enum Mode { case automatic, always, never }
+
+    /// Path selection for tests (`@testable`); `.automatic` everywhere else.
+    nonisolated(unsafe) static var mode: Mode = .automatic
+
+    /// Output tile size m of F(m x m, 3x3) (2 or 4); tests set it to check both variants.
+    nonisolated(unsafe) public static var tile = 4
+
+    nonisolated(unsafe) public static var prof: [Double] = [0, 0, 0, 0] // PROF
+    static func clock() -> Double { var t = timespec(); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 } // PROF
+
+    /// Whether F(m x m, 3x3) computes this convolution: 3x3 kernel, stride 1, dilation 1, one group.
+    static func applies(to geo: Conv2dGeometry) -> Bool {
+        geo.kernelH == 3 && geo.kernelW == 3 && geo.strideH == 1 && geo.strideW == 1
+            && geo.dilationH == 1 && geo.dilationW == 1 && geo.groups == 1
+    }
+
+    /// Whether channels and image are large enough for the transforms to pay off (measured; small
+    /// convolutions stay on im2col).
+    static func isProfitable(inChannels: Int, outChannels: Int, height: Int, width: Int) -> Bool {
+        inChannels >= 16 && outChannels >= 16 && height >= 4 && width >= 4
+    }
+
+    /// Whether conv2d's forward should use it.
+    static func shouldUse(_ geo: Conv2dGeometry) -> Bool {
+        guard applies(to: geo) else { return false }
+        switch mode {
+        case .always: return true
+        case .never: return false
+        case .automatic: return isProfitable(inChannels: geo.inChannels, outChannels: geo.outChannels, height: geo.outH, width: geo.outW)
+        }
+    }
+
+    /// Whether the input gradient of a 3x3 stride-1 convolution should use it: it is the convolution
+    /// of the output gradient with the flipped, transposed filters at padding 2 - p (so p <= 2).
+    static func shouldUseForInputGradient(_ geo: Conv2dGeometry) -> Bool {
+        guard applies(to: geo), geo.padH <= 2, geo.padW <= 2 else { return false }
+        switch mode {
+        case .always: return true
+        case .never: return false
+        case .automatic: return isProfitable(inChannels: geo.outChannels, outChannels: geo.inChannels, height: geo.height, width: geo.width)
+        }
+    }
+
+    /// Floats between consecutive transform-position planes of V and M beyond the plane itself:
+    /// planes a power-of-two apart would put the streams of a tile into the same cache sets.
+    static let planePad = 32
+
+    /// Most tiles per GEMM block (tests lower it to exercise several blocks).
+    nonisolated(unsafe) public static var maxTilesPerBlock = 4096
+
+    /// Tiles per GEMM block (at least one tile row): enough for an efficient GEMM N, bounded so
+    /// V and M stay moderate.
+    static func tilesPerBlock(tileColumns: Int, channels: Int, positions: Int) -> Int {
+        let budget = 1 << 21  // floats in V (or M): 8 MB
+        return Swift.max(tileColumns, Swift.min(maxTilesPerBlock, budget / Swift.max(positions * channels, 1)))
+    }
+
+    /// The 1-D filter transform G x of one 3-vector for output tile m (m + 2 values into `out`).
+    @inline(__always)
+    static func filterColumn(_ m: Int, _ a: Float, _ b: Float, _ c: Float, _ out: UnsafeMutablePointer<Float>, _ stride: Int) {
+        if m == 2 {
+            out[0] = a
+            out[stride] = 0.5 * (a + b + c)
+            out[2 * stride] = 0.5 * (a - b + c)
+            out[3 * stride] = c
+        } else {
+            let sixth: Float = 1.0 / 6.0
+            out[0] = 0.25 * a
+            out[stride] = -sixth * (a + b + c)
+            out[2 * stride] = -sixth * (a - b + c)
+            let even = a * (1.0 / 24.0) + c * sixth, odd = b * (1.0 / 12.0)
+            out[3 * stride] = even + odd
+            out[4 * stride] = even - odd
+            out[5 * stride] = c
+        }
+    }
+
+    /// Floats from one transform position's filter matrix to the next (padded like V and M).
+    static func filterPlane(outChannels cout: Int, inChannels cin: Int) -> Int { cout * cin + planePad }
+
+    /// U[ξ, co, ci] = (G g G^T)[ξ] for the filters `w` (`[Cout, Cin, 3, 3]`), `[(m+2)^2, Cout, Cin]`;
+    /// with `flipTranspose` the filters are first turned into `w'[ci, co, i, j] = w[co, ci, 2 - i, 2 - j]`
+    /// (so U is `[(m+2)^2, Cin, Cout]`), the filters of the input gradient.
+    static func transformFilters(_ w: UnsafePointer<Float>, outChannels cout: Int, inChannels cin: Int,
+                                 flipTranspose: Bool, tile m: Int) -> ScratchBuffer {
+        let alpha = m + 2, positions = alpha * alpha
+        let plane = filterPlane(outChannels: cout, inChannels: cin)
+        let u = ScratchBuffer(count: positions * plane)  // [(m+2)^2, rows, cols] (+ pad per position)
+        let cols = flipTranspose ? cout : cin
+        let up = u.pointer
+        Parallel.forRanges(cout, minPerRange: 8) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * alpha) { scratch in
+                let t = scratch.baseAddress!  // G g, [alpha, 3]
+                for co in range {
+                    for ci in 0..<cin {
+                        let src = w + (co * cin + ci) * 9
+                        @inline(__always) func g(_ i: Int, _ j: Int) -> Float {
+                            flipTranspose ? src[(2 - i) * 3 + 2 - j] : src[i * 3 + j]
+                        }
+                        for j in 0..<3 { filterColumn(m, g(0, j), g(1, j), g(2, j), t + j, 3) }
+                        let dst = up + (flipTranspose ? ci * cols + co : co * cols + ci)
+                        for i in 0..<alpha {
+                            filterColumn(m, t[3 * i], t[3 * i + 1], t[3 * i + 2], dst + alpha * i * plane, plane)
+                        }
+                    }
+                }
+            }
+        }
+        return u
+    }
+
+    /// out (`[N, Cout, Ho, Wo]`) = (or +=, with `accumulate`) the 3x3 stride-1 convolution of `x`
+    /// (`[N, Cin, H, W]`) zero-padded by (padH, padW), with transformed filters `u`
+    /// (`[(m+2)^2, Cout, Cin]`) and optional `bias` (`[Cout]`).
+    static func convolve(_ x: UnsafePointer<Float>, batch: Int, inChannels cin: Int, height: Int, width: Int,
+                         filters u: UnsafePointer<Float>, outChannels cout: Int, padH: Int, padW: Int, tile m: Int,
+                         bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let outH = height + 2 * padH - 2, outW = width + 2 * padW - 2
+        precondition(outH >= 1 && outW >= 1, "Winograd.convolve: empty output for \(height)x\(width) padding (\(padH), \(padW))")
+        let positions = (m + 2) * (m + 2)
+        let tilesH = (outH + m - 1) / m, tilesW = (outW + m - 1) / m
+        let tileRows = batch * tilesH  // tile rows over all images
+        let rowsPerBlock = Swift.max(1, tilesPerBlock(tileColumns: tilesW, channels: Swift.max(cin, cout), positions: positions) / tilesW)
+        let blockTiles = Swift.min(tileRows, rowsPerBlock) * tilesW
+        let v = ScratchBuffer(count: positions * (cin * blockTiles + planePad))   // [(m+2)^2, Cin, T] (+ pad per position)
+        let mm = ScratchBuffer(count: positions * (cout * blockTiles + planePad))  // [(m+2)^2, Cout, T] (+ pad per position)
+        let layout = TileLayout(m: m, tilesH: tilesH, tilesW: tilesW)
+        for r0 in stride(from: 0, to: tileRows, by: rowsPerBlock) {
+            let rows = r0..<Swift.min(tileRows, r0 + rowsPerBlock)
+            let t = rows.count * tilesW
+            var t0 = Winograd.clock() // PROF
+            transformInput(x, inChannels: cin, height: height, width: width, padH: padH, padW: padW,
+                           layout: layout, tileRows: rows, v: v.pointer)
+            var t1 = Winograd.clock(); Winograd.prof[0] += t1 - t0; t0 = t1 // PROF
+            for xi in 0..<positions {
+                BLAS.sgemm(transposeA: false, transposeB: false, m: cout, n: t, k: cin,
+                           a: u + xi * filterPlane(outChannels: cout, inChannels: cin), lda: cin, b: v.pointer + xi * (cin * t + planePad), ldb: t,
+                           c: mm.pointer + xi * (cout * t + planePad), ldc: t)
+            }
+            t1 = Winograd.clock(); Winograd.prof[1] += t1 - t0; t0 = t1 // PROF
+            transformOutput(mm.pointer, outChannels: cout, outH: outH, outW: outW, layout: layout,
+                            tileRows: rows, bias: bias, out: out, accumulate: accumulate)
+            t1 = Winograd.clock(); Winograd.prof[2] += t1 - t0 // PROF
+        }
+    }
+
+    /// Tile grid of one image: output tile m, tile rows and columns.
+    struct TileLayout {
+        let m: Int, tilesH: Int, tilesW: Int
+        var alpha: Int { m + 2 }
+    }
+
+    /// V[ξ, c, t] = (B^T d B)[ξ] for the input tiles of the tile rows `tileRows` (row r = n * tilesH + th;
+    /// t = (r - tileRows.lowerBound) * tilesW + tw).
+    ///
+    /// Per (channel, tile row): the m + 2 input rows are copied zero-padded and split by column phase
+    /// (`d[i][j * P + q]` = padded column m * q + j, P = tilesW + 1), so that B^T d down the rows is
+    /// one unit-stride loop and the column pass reads every tile's m + 2 values with unit stride.
+    static func transformInput(_ x: UnsafePointer<Float>, inChannels cin: Int, height: Int, width: Int, padH: Int, padW: Int,
+                               layout: TileLayout, tileRows: Range<Int>, v: UnsafeMutablePointer<Float>) {
+        let m = layout.m, alpha = layout.alpha, tilesH = layout.tilesH, tilesW = layout.tilesW
+        let t = tileRows.count * tilesW
+        let plane = cin * t + planePad  // stride between transform positions
+        let phase = tilesW + 1  // P
+        let span = m * phase  // padded input columns held per row (>= m * tilesW + 2)
+        // Per column phase j: the q whose padded column m * q + j holds input.
+        let phaseRanges = (0..<m).map { j in
+            Conv2dGeometry.validRange(base: j - padW, stride: m, extent: width, count: phase)
+        }
+        Parallel.forRanges(cin * tileRows.count, minPerRange: 4) { items in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * alpha * span) { scratch in
+                let d = scratch.baseAddress!          // alpha padded input rows [alpha, span]
+                let r = d + alpha * span              // B^T d by phase, [alpha, m, P]
+                for item in items {
+                    let c = item / tileRows.count, row = tileRows.lowerBound + item % tileRows.count
+                    let n = row / tilesH, th = row % tilesH
+                    let image = x + (n * cin + c) * height * width
+                    for k in 0..<alpha {
+                        let dst = d + k * span
+                        let ih = m * th - padH + k
+                        if ih < 0 || ih >= height {
+                            dst.update(repeating: 0, count: span)
+                            continue
+                        }
+                        let src = image + ih * width
+                        for (j, (lo, hi)) in phaseRanges.enumerated() {
+                            // dst[j * P + q] = padded column m * q + j = input column m * q + j - padW.
+                            let dj = dst + j * phase, sj = src + j - padW
+                            if lo > 0 { dj.update(repeating: 0, count: lo) }
+                            for q in lo..<hi { dj[q] = sj[m * q] }
+                            if hi < phase { (dj + hi).update(repeating: 0, count: phase - hi) }
+                        }
+                    }
+                    let base = v + c * t + (row - tileRows.lowerBound) * tilesW
+                    if m == 2 {
+                        inputRows2(d, r, phase)
+                        for i in 0..<4 { inputColumns2(r + i * span, phase, base + 4 * i * plane, plane, tilesW) }
+                    } else {
+                        inputRows4(d, r, phase)
+                        for i in 0..<6 { inputColumns4(r + i * span, phase, base + 6 * i * plane, plane, tilesW) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// r = B^T d over 4 rows of 2 * P values (F(2x2)).
+    @inline(__always)
+    static func inputRows2(_ d: UnsafePointer<Float>, _ r: UnsafeMutablePointer<Float>, _ phase: Int) {
+        let span = 2 * phase
+        let d0 = d, d1 = d + span, d2 = d + 2 * span, d3 = d + 3 * span
+        let r0 = r, r1 = r + span, r2 = r + 2 * span, r3 = r + 3 * span
+        for q in 0..<span {
+            let a1 = d1[q], a2 = d2[q]
+            r0[q] = d0[q] - a2
+            r1[q] = a1 + a2
+            r2[q] = a2 - a1
+            r3[q] = a1 - d3[q]
+        }
+    }
+
+    /// The 4 positions (ξ = 4i + j) of row i of (B^T d) B for each tile of a tile row (F(2x2)).
+    @inline(__always)
+    static func inputColumns2(_ ri: UnsafePointer<Float>, _ phase: Int, _ o0: UnsafeMutablePointer<Float>, _ plane: Int, _ tilesW: Int) {
+        let o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane
+        let p0 = ri, p1 = ri + phase
+        for tw in 0..<tilesW {
+            let x0 = p0[tw], x1 = p1[tw], x2 = p0[tw + 1], x3 = p1[tw + 1]
+            o0[tw] = x0 - x2
+            o1[tw] = x1 + x2
+            o2[tw] = x2 - x1
+            o3[tw] = x1 - x3
+        }
+    }
+
+    /// r = B^T d over 6 rows of 4 * P values (F(4x4)).
+    @inline(__always)
+    static func inputRows4(_ d: UnsafePointer<Float>, _ r: UnsafeMutablePointer<Float>, _ phase: Int) {
+        let span = 4 * phase
+        let d0 = d, d1 = d + span, d2 = d + 2 * span, d3 = d + 3 * span, d4 = d + 4 * span, d5 = d + 5 * span
+        let r0 = r, r1 = r + span, r2 = r + 2 * span, r3 = r + 3 * span, r4 = r + 4 * span, r5 = r + 5 * span
+        for q in 0..<span {
+            let a1 = d1[q], a2 = d2[q], a3 = d3[q], a4 = d4[q]
+            r0[q] = 4 * d0[q] - 5 * a2 + a4
+            r1[q] = (a3 + a4) - 4 * (a1 + a2)
+            r2[q] = 4 * (a1 - a2) + (a4 - a3)
+            r3[q] = 2 * (a3 - a1) + (a4 - a2)
+            r4[q] = 2 * (a1 - a3) + (a4 - a2)
+            r5[q] = 4 * a1 - 5 * a3 + d5[q]
+        }
+    }
+
+    /// The 6 positions (ξ = 6i + j) of row i of (B^T d) B for each tile of a tile row (F(4x4)).
+    @inline(__always)
+    static func inputColumns4(_ ri: UnsafePointer<Float>, _ phase: Int, _ o0: UnsafeMutablePointer<Float>, _ plane: Int, _ tilesW: Int) {
+        let o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane, o4 = o3 + plane, o5 = o4 + plane
+        let p0 = ri, p1 = ri + phase, p2 = ri + 2 * phase, p3 = ri + 3 * phase
+        for tw in 0..<tilesW {
+            let x0 = p0[tw], x1 = p1[tw], x2 = p2[tw], x3 = p3[tw], x4 = p0[tw + 1], x5 = p1[tw + 1]
+            o0[tw] = 4 * x0 - 5 * x2 + x4
+            o1[tw] = (x3 + x4) - 4 * (x1 + x2)
+            o2[tw] = 4 * (x1 - x2) + (x4 - x3)
+            o3[tw] = 2 * (x3 - x1) + (x4 - x2)
+            o4[tw] = 2 * (x1 - x3) + (x4 - x2)
+            o5[tw] = 4 * x1 - 5 * x3 + x5
+        }
+    }
+
+    /// out tiles = A^T M A (+ bias) for the tile rows `tileRows`, M being `[(m+2)^2, Cout, T]`; the
+    /// last tile row/column is cropped to the output.
+    static func transformOutput(_ mm: UnsafePointer<Float>, outChannels cout: Int, outH: Int, outW: Int, layout: TileLayout,
+                                tileRows: Range<Int>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+                                accumulate: Bool) {
+        let m = layout.m, tilesH = layout.tilesH, tilesW = layout.tilesW
+        let t = tileRows.count * tilesW
+        let plane = cout * t + planePad
+        let span = m * tilesW
+        Parallel.forRanges(cout * tileRows.count, minPerRange: 4) { items in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: m * span) { scratch in
+                let y = scratch.baseAddress!  // the tile row's m output rows, [m, span]
+                for item in items {
+                    let co = item / tileRows.count, row = tileRows.lowerBound + item % tileRows.count
+                    let n = row / tilesH, th = row % tilesH
+                    let src = mm + co * t + (row - tileRows.lowerBound) * tilesW
+                    let b = bias?[co] ?? 0
+                    if m == 2 {
+                        outputTiles2(src, plane, tilesW, b, y, span)
+                    } else {
+                        outputTiles4(src, plane, tilesW, b, y, span)
+                    }
+                    let outPlane = out + (n * cout + co) * outH * outW
+                    for k in 0..<m {
+                        let oh = m * th + k
+                        if oh >= outH { break }
+                        let dst = outPlane + oh * outW, yk = y + k * span
+                        if accumulate {
+                            for q in 0..<outW { dst[q] += yk[q] }
+                        } else {
+                            dst.update(from: yk, count: outW)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A^T M A + b for the tiles of a tile row into 2 rows of `y` (F(2x2)).
+    @inline(__always)
+    static func outputTiles2(_ src: UnsafePointer<Float>, _ plane: Int, _ tilesW: Int, _ b: Float,
+                             _ y: UnsafeMutablePointer<Float>, _ span: Int) {
+        let y0 = y, y1 = y + span
+        for tw in 0..<tilesW {
+            @inline(__always) func at(_ xi: Int) -> Float { src[xi * plane + tw] }
+            // s = A^T M over rows (2 x 4), then columns.
+            let s00 = at(0) + at(4) + at(8), s01 = at(1) + at(5) + at(9)
+            let s02 = at(2) + at(6) + at(10), s03 = at(3) + at(7) + at(11)
+            let s10 = at(4) - at(8) - at(12), s11 = at(5) - at(9) - at(13)
+            let s12 = at(6) - at(10) - at(14), s13 = at(7) - at(11) - at(15)
+            y0[2 * tw] = s00 + s01 + s02 + b
+            y0[2 * tw + 1] = s01 - s02 - s03 + b
+            y1[2 * tw] = s10 + s11 + s12 + b
+            y1[2 * tw + 1] = s11 - s12 - s13 + b
+        }
+    }
+
+    /// A^T M A + b for the tiles of a tile row into 4 rows of `y` (F(4x4)).
+    @inline(__always)
+    static func outputTiles4(_ src: UnsafePointer<Float>, _ plane: Int, _ tilesW: Int, _ b: Float,
+                             _ y: UnsafeMutablePointer<Float>, _ span: Int) {
+        for tw in 0..<tilesW {
+            @inline(__always) func at(_ xi: Int) -> Float { src[xi * plane + tw] }
+            // s = A^T M over rows: s[k][j] for k in 0..<4, j in 0..<6, then y[k] = s[k] A per row.
+            @inline(__always) func columnTransform(_ j: Int) -> (Float, Float, Float, Float) {
+                let m0 = at(j), m1 = at(6 + j), m2 = at(12 + j), m3 = at(18 + j), m4 = at(24 + j), m5 = at(30 + j)
+                let p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4
+                return (m0 + p12 + p34, d12 + 2 * d34, p12 + 4 * p34, d12 + 8 * d34 + m5)
+            }
+            let c0 = columnTransform(0), c1 = columnTransform(1), c2 = columnTransform(2)
+            let c3 = columnTransform(3), c4 = columnTransform(4), c5 = columnTransform(5)
+            @inline(__always) func rowTransform(_ k: Int, _ s0: Float, _ s1: Float, _ s2: Float, _ s3: Float, _ s4: Float, _ s5: Float) {
+                let p12 = s1 + s2, d12 = s1 - s2, p34 = s3 + s4, d34 = s3 - s4
+                let dst = y + k * span + 4 * tw
+                dst[0] = s0 + p12 + p34 + b
+                dst[1] = d12 + 2 * d34 + b
+                dst[2] = p12 + 4 * p34 + b
+                dst[3] = d12 + 8 * d34 + s5 + b
+            }
+            rowTransform(0, c0.0, c1.0, c2.0, c3.0, c4.0, c5.0)
+            rowTransform(1, c0.1, c1.1, c2.1, c3.1, c4.1, c5.1)
+            rowTransform(2, c0.2, c1.2, c2.2, c3.2, c4.2, c5.2)
+            rowTransform(3, c0.3, c1.3, c2.3, c3.3, c4.3, c5.3)
+        }
+    }
+}
+
+extension Winograd {
+    /// conv2d's forward through F(m x m, 3x3): out (`[N, Cout, Ho, Wo]`) for `x` (`[N, Cin, H, W]`),
+    /// `w` (`[Cout, Cin, 3, 3]`) and `bias` (`[Cout]`).
+    static func forward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, bias: Tensor?, geo: Conv2dGeometry,
+                        out: UnsafeMutablePointer<Float>) {
+        let m = tile
+        let u = transformFilters(w, outChannels: geo.outChannels, inChannels: geo.inChannels, flipTranspose: false, tile: m)
+        func run(_ b: UnsafePointer<Float>?) {
+            convolve(x, batch: geo.batch, inChannels: geo.inChannels, height: geo.height, width: geo.width,
+                     filters: u.pointer, outChannels: geo.outChannels, padH: geo.padH, padW: geo.padW, tile: m,
+                     bias: b, out: out, accumulate: false)
+        }
+        if let bias {
+            bias.data.withUnsafeBufferPointer { run($0.baseAddress!) }
+        } else {
+            run(nil)
+        }
+    }
+
+    /// dx (`[N, Cin, H, W]`) += the input gradient of conv2d for `g` (`[N, Cout, Ho, Wo]`): the
+    /// convolution of g, padded by 2 - p, with w'[ci, co, i, j] = w[co, ci, 2 - i, 2 - j].
+    static func inputGradient(_ g: UnsafePointer<Float>, weight w: UnsafePointer<Float>, geo: Conv2dGeometry,
+                              dx: UnsafeMutablePointer<Float>) {
+        let m = tile
+        let u = transformFilters(w, outChannels: geo.outChannels, inChannels: geo.inChannels, flipTranspose: true, tile: m)
+        convolve(g, batch: geo.batch, inChannels: geo.outChannels, height: geo.outH, width: geo.outW,
+                 filters: u.pointer, outChannels: geo.inChannels, padH: 2 - geo.padH, padW: 2 - geo.padW, tile: m,
+                 bias: nil, out: dx, accumulate: true)
+    }
+}
