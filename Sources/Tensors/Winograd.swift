@@ -1,4 +1,3 @@
-import Foundation // PROF
 
 /// Winograd minimal-filtering 3x3 convolution, F(2x2, 3x3) and F(4x4, 3x3), for stride-1,
 /// undilated, ungrouped conv2d (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
@@ -41,10 +40,8 @@ enum Winograd {
     nonisolated(unsafe) static var mode: Mode = .automatic
 
     /// Output tile size m of F(m x m, 3x3) (2 or 4); tests set it to check both variants.
-    nonisolated(unsafe) public static var tile = 4
+    nonisolated(unsafe) static var tile = 4
 
-    nonisolated(unsafe) public static var prof: [Double] = [0, 0, 0, 0] // PROF
-    static func clock() -> Double { var t = timespec(); clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9 } // PROF
 
     /// Whether F(m x m, 3x3) computes this convolution: 3x3 kernel, stride 1, dilation 1, one group.
     static func applies(to geo: Conv2dGeometry) -> Bool {
@@ -52,19 +49,23 @@ enum Winograd {
             && geo.dilationH == 1 && geo.dilationW == 1 && geo.groups == 1
     }
 
-    /// Whether channels and image are large enough for the transforms to pay off (measured; small
-    /// convolutions stay on im2col).
-    static func isProfitable(inChannels: Int, outChannels: Int, height: Int, width: Int) -> Bool {
-        inChannels >= 16 && outChannels >= 16 && height >= 4 && width >= 4
+    /// Whether channels and tiles are plentiful enough for the transforms to pay off (measured: a
+    /// 64->64 conv on one 8x8 image, 4 tiles of F(4x4), is faster on im2col; 16->16 on 32x32 and
+    /// 32->32 on 16x16 are faster here).
+    static func isProfitable(inChannels: Int, outChannels: Int, batch: Int, height: Int, width: Int) -> Bool {
+        let tiles = batch * ((height + tile - 1) / tile) * ((width + tile - 1) / tile)
+        return inChannels >= 16 && outChannels >= 16 && tiles >= 16
     }
 
-    /// Whether conv2d's forward should use it.
+    /// Whether conv2d's forward (and its weight gradient) should use it.
     static func shouldUse(_ geo: Conv2dGeometry) -> Bool {
         guard applies(to: geo) else { return false }
         switch mode {
         case .always: return true
         case .never: return false
-        case .automatic: return isProfitable(inChannels: geo.inChannels, outChannels: geo.outChannels, height: geo.outH, width: geo.outW)
+        case .automatic:
+            return isProfitable(inChannels: geo.inChannels, outChannels: geo.outChannels, batch: geo.batch,
+                                height: geo.outH, width: geo.outW)
         }
     }
 
@@ -75,7 +76,9 @@ enum Winograd {
         switch mode {
         case .always: return true
         case .never: return false
-        case .automatic: return isProfitable(inChannels: geo.outChannels, outChannels: geo.inChannels, height: geo.height, width: geo.width)
+        case .automatic:
+            return isProfitable(inChannels: geo.outChannels, outChannels: geo.inChannels, batch: geo.batch,
+                                height: geo.height, width: geo.width)
         }
     }
 
@@ -84,7 +87,7 @@ enum Winograd {
     static let planePad = 32
 
     /// Most tiles per GEMM block (tests lower it to exercise several blocks).
-    nonisolated(unsafe) public static var maxTilesPerBlock = 4096
+    nonisolated(unsafe) static var maxTilesPerBlock = 4096
 
     /// Tiles per GEMM block (at least one tile row): enough for an efficient GEMM N, bounded so
     /// V and M stay moderate.
@@ -166,19 +169,15 @@ enum Winograd {
         for r0 in stride(from: 0, to: tileRows, by: rowsPerBlock) {
             let rows = r0..<Swift.min(tileRows, r0 + rowsPerBlock)
             let t = rows.count * tilesW
-            var t0 = Winograd.clock() // PROF
             transformInput(x, inChannels: cin, height: height, width: width, padH: padH, padW: padW,
                            layout: layout, tileRows: rows, v: v.pointer)
-            var t1 = Winograd.clock(); Winograd.prof[0] += t1 - t0; t0 = t1 // PROF
             for xi in 0..<positions {
                 BLAS.sgemm(transposeA: false, transposeB: false, m: cout, n: t, k: cin,
                            a: u + xi * filterPlane(outChannels: cout, inChannels: cin), lda: cin, b: v.pointer + xi * (cin * t + planePad), ldb: t,
                            c: mm.pointer + xi * (cout * t + planePad), ldc: t)
             }
-            t1 = Winograd.clock(); Winograd.prof[1] += t1 - t0; t0 = t1 // PROF
             transformOutput(mm.pointer, outChannels: cout, outH: outH, outW: outW, layout: layout,
                             tileRows: rows, bias: bias, out: out, accumulate: accumulate)
-            t1 = Winograd.clock(); Winograd.prof[2] += t1 - t0 // PROF
         }
     }
 
@@ -419,5 +418,164 @@ extension Winograd {
         convolve(g, batch: geo.batch, inChannels: geo.outChannels, height: geo.outH, width: geo.outW,
                  filters: u.pointer, outChannels: geo.inChannels, padH: 2 - geo.padH, padW: 2 - geo.padW, tile: m,
                  bias: nil, out: dx, accumulate: true)
+    }
+}
+
+extension Winograd {
+    /// dw (`[Cout, Cin, 3, 3]`) += the weight gradient of conv2d for `x` (`[N, Cin, H, W]`) and `g`
+    /// (`[N, Cout, Ho, Wo]`): the adjoint of the forward in the transformed domain,
+    ///
+    ///     dw[co, ci] = G^T [ sum_t (A g_{co,t} A^T) ⊙ (B^T x_{ci,t} B) ] G,
+    ///
+    /// one GEMM per transform position ξ over the tiles t: S[ξ] (`[Cout, Cin]`) += Gt[ξ] (`[Cout, T]`)
+    /// x V[ξ]^T (`[T, Cin]`). The output gradient of a cropped last tile is zero-padded (the adjoint of the crop).
+    static func weightGradient(_ x: UnsafePointer<Float>, outputGradient g: UnsafePointer<Float>, geo: Conv2dGeometry,
+                               dw: UnsafeMutablePointer<Float>) {
+        let m = tile, alpha = m + 2, positions = alpha * alpha
+        let cin = geo.inChannels, cout = geo.outChannels, outH = geo.outH, outW = geo.outW
+        let tilesH = (outH + m - 1) / m, tilesW = (outW + m - 1) / m
+        let tileRows = geo.batch * tilesH
+        let rowsPerBlock = Swift.max(1, tilesPerBlock(tileColumns: tilesW, channels: Swift.max(cin, cout), positions: positions) / tilesW)
+        let blockTiles = Swift.min(tileRows, rowsPerBlock) * tilesW
+        let v = ScratchBuffer(count: positions * (cin * blockTiles + planePad))    // [(m+2)^2, Cin, T]
+        let gt = ScratchBuffer(count: positions * (cout * blockTiles + planePad))  // [(m+2)^2, Cout, T]
+        let sPlane = filterPlane(outChannels: cout, inChannels: cin)
+        let s = ScratchBuffer(count: positions * sPlane)                           // [(m+2)^2, Cout, Cin]
+        let layout = TileLayout(m: m, tilesH: tilesH, tilesW: tilesW)
+        for r0 in stride(from: 0, to: tileRows, by: rowsPerBlock) {
+            let rows = r0..<Swift.min(tileRows, r0 + rowsPerBlock)
+            let t = rows.count * tilesW
+            transformInput(x, inChannels: cin, height: geo.height, width: geo.width, padH: geo.padH, padW: geo.padW,
+                           layout: layout, tileRows: rows, v: v.pointer)
+            transformGradient(g, outChannels: cout, outH: outH, outW: outW, layout: layout, tileRows: rows, gt: gt.pointer)
+            for xi in 0..<positions {
+                BLAS.sgemm(transposeA: false, transposeB: true, m: cout, n: cin, k: t,
+                           a: gt.pointer + xi * (cout * t + planePad), lda: t,
+                           b: v.pointer + xi * (cin * t + planePad), ldb: t,
+                           beta: r0 == 0 ? 0 : 1, c: s.pointer + xi * sPlane, ldc: cin)
+            }
+        }
+        // dw += G^T S G per filter: gT is G^T ([3, alpha]).
+        let gT: [Float] = m == 2
+            ? [1, 0.5, 0.5, 0,
+               0, 0.5, -0.5, 0,
+               0, 0.5, 0.5, 1]
+            : [0.25, -1.0 / 6, -1.0 / 6, 1.0 / 24, 1.0 / 24, 0,
+               0, -1.0 / 6, 1.0 / 6, 1.0 / 12, -1.0 / 12, 0,
+               0, -1.0 / 6, -1.0 / 6, 1.0 / 6, 1.0 / 6, 1]
+        let sp = s.pointer
+        gT.withUnsafeBufferPointer { gTp in
+            let c = gTp.baseAddress!
+            Parallel.forRanges(cout, minPerRange: 8) { range in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * alpha + positions) { scratch in
+                    let a = scratch.baseAddress!   // S of one filter, [alpha, alpha]
+                    let h = a + positions          // G^T S, [3, alpha]
+                    for co in range {
+                        for ci in 0..<cin {
+                            let src = sp + co * cin + ci
+                            for xi in 0..<positions { a[xi] = src[xi * sPlane] }
+                            for i in 0..<3 {
+                                for j in 0..<alpha {
+                                    var total: Float = 0
+                                    for k in 0..<alpha { total += c[i * alpha + k] * a[k * alpha + j] }
+                                    h[i * alpha + j] = total
+                                }
+                            }
+                            let dst = dw + (co * cin + ci) * 9
+                            for i in 0..<3 {
+                                for j in 0..<3 {
+                                    var total: Float = 0
+                                    for k in 0..<alpha { total += h[i * alpha + k] * c[j * alpha + k] }
+                                    dst[i * 3 + j] += total
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gt[ξ, co, t] = (A g A^T)[ξ] for the m x m output-gradient tiles of the tile rows `tileRows`
+    /// (zero beyond the output), split by column phase like `transformInput`.
+    static func transformGradient(_ g: UnsafePointer<Float>, outChannels cout: Int, outH: Int, outW: Int, layout: TileLayout,
+                                  tileRows: Range<Int>, gt: UnsafeMutablePointer<Float>) {
+        let m = layout.m, alpha = layout.alpha, tilesH = layout.tilesH, tilesW = layout.tilesW
+        let t = tileRows.count * tilesW
+        let plane = cout * t + planePad
+        let phase = tilesW  // P
+        let span = m * phase
+        let phaseRanges = (0..<m).map { j in
+            Conv2dGeometry.validRange(base: j, stride: m, extent: outW, count: phase)
+        }
+        Parallel.forRanges(cout * tileRows.count, minPerRange: 4) { items in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: (m + alpha) * span) { scratch in
+                let d = scratch.baseAddress!   // m gradient rows by phase, [m, m, P]
+                let z = d + m * span           // A g down the rows, [alpha, m, P]
+                for item in items {
+                    let co = item / tileRows.count, row = tileRows.lowerBound + item % tileRows.count
+                    let n = row / tilesH, th = row % tilesH
+                    let image = g + (n * cout + co) * outH * outW
+                    for k in 0..<m {
+                        let dst = d + k * span
+                        let oh = m * th + k
+                        if oh >= outH {
+                            dst.update(repeating: 0, count: span)
+                            continue
+                        }
+                        let src = image + oh * outW
+                        for (j, (lo, hi)) in phaseRanges.enumerated() {
+                            let dj = dst + j * phase, sj = src + j
+                            if lo > 0 { dj.update(repeating: 0, count: lo) }
+                            for q in lo..<hi { dj[q] = sj[m * q] }
+                            if hi < phase { (dj + hi).update(repeating: 0, count: phase - hi) }
+                        }
+                    }
+                    let base = gt + co * t + (row - tileRows.lowerBound) * tilesW
+                    if m == 2 {
+                        let g0 = d, g1 = d + span
+                        for q in 0..<span {
+                            let a = g0[q], b = g1[q]
+                            z[q] = a; z[span + q] = a + b; z[2 * span + q] = a - b; z[3 * span + q] = -b
+                        }
+                        for i in 0..<4 {
+                            let zi = z + i * span, p0 = zi, p1 = zi + phase
+                            let o0 = base + 4 * i * plane, o1 = o0 + plane, o2 = o1 + plane, o3 = o2 + plane
+                            for tw in 0..<tilesW {
+                                let a = p0[tw], b = p1[tw]
+                                o0[tw] = a; o1[tw] = a + b; o2[tw] = a - b; o3[tw] = -b
+                            }
+                        }
+                    } else {
+                        let g0 = d, g1 = d + span, g2 = d + 2 * span, g3 = d + 3 * span
+                        for q in 0..<span {
+                            let a = g0[q], b = g1[q], c = g2[q], e = g3[q]
+                            let even = a + c, odd = b + e, even4 = a + 4 * c, odd2 = 2 * b + 8 * e
+                            z[q] = a
+                            z[span + q] = even + odd
+                            z[2 * span + q] = even - odd
+                            z[3 * span + q] = even4 + odd2
+                            z[4 * span + q] = even4 - odd2
+                            z[5 * span + q] = e
+                        }
+                        for i in 0..<6 {
+                            let zi = z + i * span, p0 = zi, p1 = zi + phase, p2 = zi + 2 * phase, p3 = zi + 3 * phase
+                            let o0 = base + 6 * i * plane, o1 = o0 + plane, o2 = o1 + plane
+                            let o3 = o2 + plane, o4 = o3 + plane, o5 = o4 + plane
+                            for tw in 0..<tilesW {
+                                let a = p0[tw], b = p1[tw], c = p2[tw], e = p3[tw]
+                                let even = a + c, odd = b + e, even4 = a + 4 * c, odd2 = 2 * b + 8 * e
+                                o0[tw] = a
+                                o1[tw] = even + odd
+                                o2[tw] = even - odd
+                                o3[tw] = even4 + odd2
+                                o4[tw] = even4 - odd2
+                                o5[tw] = e
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
