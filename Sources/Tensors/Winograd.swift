@@ -28,10 +28,14 @@
 /// M[ξ] (`[Cout, T]`) = U[ξ] (`[Cout, Cin]`) x V[ξ] (`[Cin, T]`), with U = G g G^T, V = B^T d B and T
 /// the tiles of all images of a block (the long axis is the GEMM's N, as OpenBLAS prefers).
 /// F(2x2) does 16 multiplies per 4 outputs instead of 36 (2.25x fewer), F(4x4) 36 per 16 (4x fewer);
-/// F(4x4)'s larger transform constants cost about one decimal digit of float accuracy.
+/// F(4x4)'s larger transform constants cost about one decimal digit of float accuracy (max error /
+/// max |output| measured <= 7e-6, against <= 5e-7 for im2col; PyTorch goldens allow 1e-4).
 /// The filter transform runs on every call (weights change every training step; it costs
 /// Cout * Cin * ~150 flops). Out-of-image input is zero (any padding); a partial last tile row or
-/// column is computed and cropped.
+/// column is computed and cropped. The backward uses the same machinery: the input gradient is this
+/// convolution of the output gradient with flipped, transposed filters, and the weight gradient is
+/// the adjoint in the transformed domain (`weightGradient`). Transforms are split over channels and
+/// tile rows with `Parallel`; the GEMMs use OpenBLAS's threads.
 enum Winograd {
     /// Which conv2d path a qualifying convolution takes (tests force each one).
     enum Mode { case automatic, always, never }
@@ -39,9 +43,9 @@ enum Winograd {
     /// Path selection for tests (`@testable`); `.automatic` everywhere else.
     nonisolated(unsafe) static var mode: Mode = .automatic
 
-    /// Output tile size m of F(m x m, 3x3) (2 or 4); tests set it to check both variants.
+    /// Output tile size m of F(m x m, 3x3) (2 or 4): 4 by default (measured: a 64->64 conv on 64x64
+    /// takes ~2.2 ms of CPU with F(4x4), ~2.9 ms with F(2x2), ~4.3 ms on im2col); tests check both.
     nonisolated(unsafe) static var tile = 4
-
 
     /// Whether F(m x m, 3x3) computes this convolution: 3x3 kernel, stride 1, dilation 1, one group.
     static func applies(to geo: Conv2dGeometry) -> Bool {
