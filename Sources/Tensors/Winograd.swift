@@ -1,4 +1,3 @@
-
 /// Winograd minimal-filtering 3x3 convolution, F(2x2, 3x3) and F(4x4, 3x3), for stride-1,
 /// undilated, ungrouped conv2d (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
 /// CVPR 2016).
