@@ -5,6 +5,7 @@
 /// the long pixel axis as the GEMM's N, several small images folded into one GEMM (OpenBLAS is slow
 /// on skinny shapes). 1x1 stride-1 convolutions use the input itself as the column matrix.
 /// Backward: dW += g x cols^T, dX += col2im(W^T x g), db += sum of g over N, H, W.
+/// Large 3x3 stride-1 convolutions (forward, input and weight gradients) go through `Winograd` instead.
 extension Tensor {
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int) = (1, 1),
                               padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
@@ -18,6 +19,10 @@ extension Tensor {
             weight.data.withUnsafeBufferPointer { wp in
                 out.withUnsafeMutableBufferPointer { op in
                     let x = xp.baseAddress!, w = wp.baseAddress!, o = op.baseAddress!
+                    if Winograd.shouldUse(geo) {
+                        Winograd.forward(x, weight: w, bias: bias, geo: geo, out: o)
+                        return
+                    }
                     let cols = geo.isPointwise ? nil : ScratchBuffer(count: geo.rows * chunk * p)
                     let staging = chunk > 1 ? ScratchBuffer(count: cout * chunk * p) : nil
                     for n0 in Swift.stride(from: 0, to: geo.batch, by: chunk) {
@@ -101,17 +106,34 @@ extension Tensor {
                     }
                 }
             }
-            guard input.requiresGrad || weight.requiresGrad else { return }
+            // Input and weight gradients through Winograd where it applies; the loop below does the rest.
+            let winogradDX = input.requiresGrad && Winograd.shouldUseForInputGradient(geo)
+            if winogradDX {
+                weight.data.withUnsafeBufferPointer { wBuffer in
+                    input.withGradPointer { dx in Winograd.inputGradient(gp, weight: wBuffer.baseAddress!, geo: geo, dx: dx!) }
+                }
+            }
+            let winogradDW = weight.requiresGrad && Winograd.shouldUse(geo)
+            if winogradDW {
+                input.data.withUnsafeBufferPointer { xBuffer in
+                    weight.withGradPointer { dw in
+                        Winograd.weightGradient(xBuffer.baseAddress!, outputGradient: gp, geo: geo, dw: dw!)
+                    }
+                }
+            }
+            let loopDX = input.requiresGrad && !winogradDX, loopDW = weight.requiresGrad && !winogradDW
+            guard loopDX || loopDW else { return }
             let chunk = geo.imagesPerChunk
-            let needCols = weight.requiresGrad && !geo.isPointwise
+            let needCols = loopDW && !geo.isPointwise
             let cols = needCols ? ScratchBuffer(count: geo.rows * chunk * p) : nil
-            let dcols = input.requiresGrad && !geo.isPointwise ? ScratchBuffer(count: geo.rows * chunk * p) : nil
+            let dcols = loopDX && !geo.isPointwise ? ScratchBuffer(count: geo.rows * chunk * p) : nil
             let gathered = chunk > 1 ? ScratchBuffer(count: cout * chunk * p) : nil
             input.data.withUnsafeBufferPointer { xBuffer in
                 weight.data.withUnsafeBufferPointer { wBuffer in
                     let x = xBuffer.baseAddress!, w = wBuffer.baseAddress!
-                    weight.withGradPointer { dw in
-                        input.withGradPointer { dx in
+                    weight.withGradPointer { weightGrad in
+                        input.withGradPointer { inputGrad in
+                            let dx = loopDX ? inputGrad : nil, dw = loopDW ? weightGrad : nil
                             for n0 in Swift.stride(from: 0, to: geo.batch, by: chunk) {
                                 let images = n0..<Swift.min(geo.batch, n0 + chunk)
                                 let ncols = images.count * p
