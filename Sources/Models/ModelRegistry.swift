@@ -10,7 +10,13 @@ public enum ModelRegistry {
 
     /// The folder of embedded resources, when the bundle is present.
     public static var resourceFolder: URL? {
-        Bundle.module.resourceURL?.appendingPathComponent("Resources")
+        // Linux's Foundation may report `resourceURL` as `<bundle>/Resources` or as the bundle itself.
+        let bundle = Bundle.module
+        let candidates = [bundle.resourceURL?.appendingPathComponent("Resources"), bundle.resourceURL,
+                          bundle.bundleURL.appendingPathComponent("Resources")].compactMap { $0 }
+        return candidates.first { url in
+            (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.contains { $0.hasSuffix(".safetensors") } == true
+        } ?? candidates.first
     }
 
     /// Names of the embedded models (sorted).

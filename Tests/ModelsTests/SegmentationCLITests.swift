@@ -76,9 +76,14 @@ final class SegmentationCLITests: XCTestCase {
         XCTAssertFalse(fm.fileExists(atPath: out.appendingPathComponent("broken").path))
         XCTAssertFalse(try fm.contentsOfDirectory(atPath: out.path).contains { $0.hasPrefix(".") })
 
-        // No --model and no embedded default: a clear error.
-        let none = try run(["segment", video.path, "--out", out.path])
-        XCTAssertNotEqual(none.status, 0)
-        XCTAssertTrue(none.stderr.contains("no embedded framegraph weights"), none.stderr)
+        // No --model: the embedded default `framegraph` segments the clip (one mask per frame).
+        let defaultOut = dir.appendingPathComponent("default")
+        let embedded = try run(["segment", video.path, "--out", defaultOut.path])
+        XCTAssertEqual(embedded.status, 0, embedded.stderr)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: defaultOut.appendingPathComponent("clip").path).count, frames.count)
+        // A model file that is not a segmentation model: a clear one-line error, non-zero exit.
+        let wrong = try run(["segment", video.path, "--out", defaultOut.path, "--model", Self.repoRoot.appendingPathComponent("Sources/Models/Resources/regions-sync3.safetensors").path])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("is not a 'framegraph' segmentation model"), wrong.stderr)
     }
 }

@@ -29,10 +29,14 @@ struct ListModels: ParsableCommand {
             print("no embedded models (train one with `vidgraph train --config configs/classify-rstg-syncmnist3.yaml`)")
             return
         }
-        print(String(format: "%-16@ %-10@ %10@ %8@ %12@  %@", "NAME", "KIND", "PARAMS", "CLASSES", "VAL", "TRAINED WITH"))
+        func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+            let fill = String(repeating: " ", count: max(0, width - text.count))
+            return right ? fill + text : text + fill
+        }
+        print([pad("NAME", 16), pad("KIND", 11), pad("PARAMS", 9, right: true), pad("CLASSES", 8, right: true), pad("VAL", 11, right: true), "  TRAINED WITH"].joined(separator: " "))
         for e in entries {
-            print(String(format: "%-16@ %-10@ %10d %8d %12@  %@", e.name, e.kind, e.parameters, e.classes,
-                         e.accuracy ?? "-", e.trainedWith.isEmpty ? "-" : e.trainedWith))
+            print([pad(e.name, 16), pad(e.kind, 11), pad(String(e.parameters), 9, right: true), pad(String(e.classes), 8, right: true),
+                   pad(e.accuracy ?? "-", 11, right: true), "  " + (e.trainedWith.isEmpty ? "-" : e.trainedWith)].joined(separator: " "))
         }
     }
 }
