@@ -49,11 +49,11 @@ struct Classify: ParsableCommand {
     @Option(help: "Decoding threads working ahead of inference.")
     var jobs: Int = 2
 
-    @Option(help: "Compute threads for inference.")
+    @Option(help: "Inference workers: each batch is split across this many single-threaded workers (clips in parallel).")
     var threads: Int = 2
 
     @Option(name: .customLong("batch-size"), help: "Clip windows per inference batch.")
-    var batchSize: Int = 16
+    var batchSize: Int = 32
 
     @Flag(help: "Skip clips already present in --out and append to it.")
     var resume = false
@@ -90,7 +90,9 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        ComputeThreads.count = threads
+        // One thread pool: `threads` workers run disjoint parts of a batch, each single-threaded
+        // (OpenBLAS and our loops at 1 thread), instead of two pools oversubscribing the cores.
+        ComputeThreads.count = 1
         let loaded = try ModelRegistry.load(model)
         let classifier = loaded.model
         let labels = loaded.labels
@@ -124,8 +126,20 @@ struct Classify: ParsableCommand {
             var buffer: [Float] = []
             buffer.reserveCapacity(pending.count * views * t * s * s)
             for p in pending { buffer += p.frames }
-            let input = Tensor(buffer, shape: [pending.count * views, t, 1, s, s])        // [B * V, T, 1, S, S]
-            let probabilities = classifier.probabilities(input).data                      // [B * V, classes]
+            let rows = pending.count * views
+            let workers = max(1, min(threads, pending.count))
+            let per = (pending.count + workers - 1) / workers * views             // rows per worker
+            let results = ProbabilityParts(count: workers)
+            let clipSize = t * s * s
+            GradMode.disabled {   // no tape in the workers (they only read the mode)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    let lo = min(rows, w * per), hi = min(rows, lo + per)
+                    guard hi > lo else { return }
+                    let input = Tensor(Array(buffer[(lo * clipSize)..<(hi * clipSize)]), shape: [hi - lo, t, 1, s, s])   // [rows, T, 1, S, S]
+                    results.set(w, classifier.logits(input).softmax(axis: -1).data)                                   // [rows, classes]
+                }
+            }
+            let probabilities = results.joined()                                           // [B * V, classes]
             let c = labels.count
             for (b, p) in pending.enumerated() {
                 var mean = [Float](repeating: 0, count: c)
@@ -219,4 +233,13 @@ struct Classify: ParsableCommand {
         guard Foundation.glob(pattern, 0, nil, &g) == 0 else { return [] }
         return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
+}
+
+/// Per-worker probability rows written from concurrent workers (each index once), joined in order.
+private final class ProbabilityParts: @unchecked Sendable {
+    private var parts: [[Float]]
+    private let lock = NSLock()
+    init(count: Int) { parts = Array(repeating: [], count: count) }
+    func set(_ index: Int, _ value: [Float]) { lock.lock(); parts[index] = value; lock.unlock() }
+    func joined() -> [Float] { parts.flatMap { $0 } }
 }
