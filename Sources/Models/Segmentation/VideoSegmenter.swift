@@ -72,11 +72,21 @@ public final class VideoSegmenter {
 
     /// Segments `url` into `outFolder/<name>/`; returns the number of masks written.
     /// `progress(done, total)` is called after each graph.
+    /// A damaged video may hold fewer decodable frames than its header says: the header count is tried
+    /// first, and when a stream runs short the decodable frames are counted and the video is redone.
     public func segment(_ url: URL, outFolder: URL, progress: ((Int, Int) -> Void)? = nil) throws -> Int {
+        let meta = try VideoReader.probe(url)
+        if !meta.frameCountIsEstimate && meta.frameCount > 0 {
+            do {
+                return try segment(url, meta: meta, total: meta.frameCount, outFolder: outFolder, progress: progress)
+            } catch is StreamEndedEarly {}
+        }
+        return try segment(url, meta: meta, total: try VideoReader.countFrames(url), outFolder: outFolder, progress: progress)
+    }
+
+    private func segment(_ url: URL, meta: VideoMetadata, total: Int, outFolder: URL, progress: ((Int, Int) -> Void)?) throws -> Int {
         let cfg = model.config
         let name = Self.name(of: url.path)
-        let meta = try VideoReader.probe(url)
-        let total = meta.frameCountIsEstimate || meta.frameCount <= 0 ? try VideoReader.countFrames(url) : meta.frameCount
         guard total > 0 else { throw MediaError.decodeFailed(path: url.path, reason: "no frame could be decoded") }
         let (bw, bh) = Self.inputSize(width: meta.width, height: meta.height, config: cfg)
         let sizes = options.scales.map { sc in
@@ -249,7 +259,7 @@ struct FrameStream {
         var last: RGBImage?
         while skipped < start {
             guard let frame = try reader.nextFrame() else {
-                throw MediaError.decodeFailed(path: url.path, reason: "ended after \(skipped) frames, expected at least \(start + 1)")
+                throw StreamEndedEarly()
             }
             if skipped == start - 1 { last = frame.image }
             skipped += 1
@@ -264,7 +274,7 @@ struct FrameStream {
             return false
         }
         guard let frame = try reader.nextFrame() else {
-            throw MediaError.decodeFailed(path: path, reason: "ended at frame \(index + 1), expected \(end) frames")
+            throw StreamEndedEarly()
         }
         index += 1
         width = frame.image.width; height = frame.image.height
@@ -275,6 +285,11 @@ struct FrameStream {
         }
         return true
     }
+}
+
+/// A frame stream found fewer frames than the count it was planned with (handled by a recount).
+struct StreamEndedEarly: LocalizedError {
+    var errorDescription: String? { "the video ended before the frame count it reported (damaged file)" }
 }
 
 /// A serial background queue for mask encoding and writing with a bound on pending work; the first
