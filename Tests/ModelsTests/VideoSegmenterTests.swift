@@ -85,4 +85,28 @@ final class VideoSegmenterTests: XCTestCase {
             }
         }
     }
+
+    /// A truncated file (header says 60 frames, fewer decode): one mask per decodable frame, no leftovers.
+    func testTruncatedVideoGetsOneMaskPerDecodableFrame() throws {
+        let folder = try temporaryFolder(self)
+        let source = repoRoot.appendingPathComponent("clips/orbit.mp4")
+        let clip = folder.appendingPathComponent("cut.mp4")
+        try Data(try Data(contentsOf: source).prefix(20000)).write(to: clip)
+        let decodable = try VideoReader.countFrames(clip)
+        XCTAssertGreaterThan(decodable, 0)
+        XCTAssertLessThan(decodable, try VideoReader.probe(clip).frameCount, "the cut must remove frames the header lists")
+        let config = try SegmentationConfig(yaml: """
+            name: tiny
+            kind: framegraph
+            input: {width: 48, height: 32, frames: 3}
+            architecture: {backbone_widths: [4, 4, 8, 8], key_channels: 4, iterations: 1, motion: true}
+            training: {epochs: 1, steps_per_epoch: 1}
+            data: {davis: none, train: [], val: []}
+            """, source: "tiny.yaml")
+        let out = folder.appendingPathComponent("masks")
+        let written = try VideoSegmenter(model: FrameGraphSegmenter(config: config, seed: 1)).segment(clip, outFolder: out)
+        XCTAssertEqual(written, decodable)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("cut").path).count, decodable)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), ["cut"])
+    }
 }
