@@ -103,21 +103,27 @@ public final class SegmentationTrainer {
         return (j, f, (j + f) / 2)
     }
 
-    /// Mean J and F of `model` on `clip` (DAVIS measures, masks thresholded at 0.5).
+    /// Mean J and F of `model` on `clip` (DAVIS measures, masks thresholded at 0.5), with the frame
+    /// schedule of `vidgraph segment` (`VideoSegmenter`): the graph of step i joins frame i of each of
+    /// the N streams and all its nodes are scored; every `every`-th step is run.
     public static func score(model: FrameGraphSegmenter, clip: SegmentationClip, every: Int = 1) -> (j: Double, f: Double) {
         let c = model.config
-        let refs = FrameGraphSegmenter.referenceIndices(frameCount: clip.frames.count, count: c.frames - 1)
+        let total = clip.frames.count
         func input(_ i: Int) -> [Float] { clip.frames[i] + (c.architecture.motion ? clip.motion[i] : []) }
-        let refStates: Tensor? = refs.isEmpty ? nil
-            : model.encodeNoGrad(Tensor(refs.flatMap(input), shape: [refs.count, c.inputChannels, clip.height, clip.width]))
+        let (streams, length) = VideoSegmenter.schedule(total: total, framesPerGraph: c.frames)
+        let plane = clip.width * clip.height
         var js = 0.0, fs = 0.0, n = 0
-        for i in stride(from: 0, to: clip.frames.count, by: every) {
-            let state = model.encodeNoGrad(Tensor(input(i), shape: [1, c.inputChannels, clip.height, clip.width]))
-            let p = model.probabilities(current: state, references: refStates, height: clip.height, width: clip.width)
-            let prediction = GrayImage(width: clip.width, height: clip.height, pixels: p.map { $0 >= 0.5 ? 255 : 0 })
-            let truth = GrayImage(width: clip.width, height: clip.height, pixels: clip.masks[i].map { $0 >= 0.5 ? 255 : 0 })
-            let (j, f) = DAVISMetrics.frameMeasures(prediction: prediction, groundTruth: truth)
-            js += j; fs += f; n += 1
+        for step in stride(from: 0, to: length, by: max(1, every)) {
+            let members = (0..<streams).map { min($0 * length + step, min(($0 + 1) * length, total) - 1) }   // frame of each stream
+            let batch = Tensor(members.flatMap(input), shape: [streams, c.inputChannels, clip.height, clip.width])
+            let probabilities = GradMode.disabled { model(batch).sigmoid() }.data                              // [N * H * W]
+            for (k, frame) in members.enumerated() where frame == k * length + step {
+                let p = probabilities[(k * plane)..<((k + 1) * plane)]
+                let prediction = GrayImage(width: clip.width, height: clip.height, pixels: p.map { $0 >= 0.5 ? 255 : 0 })
+                let truth = GrayImage(width: clip.width, height: clip.height, pixels: clip.masks[frame].map { $0 >= 0.5 ? 255 : 0 })
+                let (j, f) = DAVISMetrics.frameMeasures(prediction: prediction, groundTruth: truth)
+                js += j; fs += f; n += 1
+            }
         }
         return (js / Double(max(n, 1)), fs / Double(max(n, 1)))
     }
