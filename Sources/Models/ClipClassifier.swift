@@ -33,4 +33,17 @@ extension ClipClassifier {
         if b == 1 { return clips.reshaped([t, 1, clips.shape[3], clips.shape[4]]) }
         return clips.permuted([1, 0, 2, 3, 4]).reshaped([t * b, 1, clips.shape[3], clips.shape[4]])   // [T * B, 1, S, S]
     }
+
+    /// The backbone's input for clips `[B, T, 1, S, S]`: the time-major frames `[T * B, 1, S, S]`, or with
+    /// `previous_frame: true` each frame stacked with its predecessor `[T * B, 2, S, S]` (channel 0 = I_t,
+    /// channel 1 = I_{t-1}; frame 0 repeats itself), so the first convs can see each digit's displacement
+    /// between consecutive frames (a local motion cue: SyncMNIST's synchronous pair moves by equal steps).
+    func backboneFrames(_ clips: Tensor) -> Tensor {
+        let frames = timeMajorFrames(clips)                                  // [T * B, 1, S, S]
+        guard config.architecture.previousFrame else { return frames }
+        let b = clips.shape[0], t = clips.shape[1]
+        let previous = Tensor.concat([frames.slice(axis: 0, start: 0, end: b),
+                                      frames.slice(axis: 0, start: 0, end: (t - 1) * b)], axis: 0)   // row t*B+b <- (t-1)*B+b
+        return Tensor.concat([frames, previous], axis: 1)                                          // [T * B, 2, S, S]
+    }
 }

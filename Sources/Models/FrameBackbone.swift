@@ -11,14 +11,22 @@ import Tensors
 /// With `batchNorm` each conv is followed by BatchNorm2d (`bn1.*`, ...) before the ReLU: the per-channel
 /// statistics of all frames in the batch set the scale, so digit cells stand out from empty background
 /// from the first step (the paper's plain convs need many more updates to get there).
-/// Names: `conv1.weight` `[C1, Cin, 3, 3]`, `conv1.bias` `[C1]`, `conv2.*`, ..., `bn1.*` when normalised.
+/// With `coordinates` two constant channels `x, y` in [-1, 1] (CoordConv: Liu et al., "An intriguing
+/// failing of convolutional neural networks and the CoordConv solution", NeurIPS 2018) are appended to
+/// every frame, so `conv -> ReLU -> max-pool` can report where in its window a digit is (e.g. the max of
+/// `I + a x` over a cell is the digit's rightmost column): SyncMNIST's synchronous pair is defined by
+/// equal per-frame displacements of a few pixels, finer than one cell of the stride-8 map.
+/// Names: `conv1.weight` `[C1, Cin (+2), 3, 3]`, `conv1.bias` `[C1]`, `conv2.*`, ..., `bn1.*` when normalised.
 public final class FrameBackbone: Module {
     public let convs: [Conv2d]
     public let norms: [BatchNorm2d]
+    public let coordinates: Bool
     public var isTraining = true
 
-    public init(inChannels: Int = 1, widths: [Int], batchNorm: Bool = false, generator: inout RandomGenerator) {
-        var c = inChannels
+    public init(inChannels: Int = 1, widths: [Int], batchNorm: Bool = false, coordinates: Bool = false,
+                generator: inout RandomGenerator) {
+        self.coordinates = coordinates
+        var c = inChannels + (coordinates ? 2 : 0)
         var convs: [Conv2d] = []
         for w in widths {
             let conv = Conv2d(c, w, kernel: 3, padding: 1, generator: &generator)
@@ -42,12 +50,28 @@ public final class FrameBackbone: Module {
 
     /// frames `[F, Cin, S, S]` -> maps `[F, C_last, S / 2^n, S / 2^n]`.
     public func callAsFunction(_ frames: Tensor) -> Tensor {
-        var x = frames
+        var x = coordinates ? Tensor.concat([frames, Self.coordinateChannels(like: frames)], axis: 1) : frames
         for (i, conv) in convs.enumerated() {
             x = conv(x)                                           // [F, C_i, s, s]
             if !norms.isEmpty { x = norms[i](x) }
             x = x.relu().maxPool2d(kernel: (2, 2))                // [F, C_i, s / 2, s / 2]
         }
         return x
+    }
+
+    /// Constant channels `[F, 2, H, W]`: channel 0 is `x = -1 + 2 j / (W - 1)`, channel 1 is `y` likewise.
+    static func coordinateChannels(like frames: Tensor) -> Tensor {
+        let f = frames.shape[0], h = frames.shape[2], w = frames.shape[3]
+        var plane = [Float](repeating: 0, count: 2 * h * w)
+        for i in 0..<h {
+            for j in 0..<w {
+                plane[i * w + j] = w > 1 ? -1 + 2 * Float(j) / Float(w - 1) : 0
+                plane[h * w + i * w + j] = h > 1 ? -1 + 2 * Float(i) / Float(h - 1) : 0
+            }
+        }
+        var data = [Float]()
+        data.reserveCapacity(f * plane.count)
+        for _ in 0..<f { data += plane }
+        return Tensor(data, shape: [f, 2, h, w])
     }
 }

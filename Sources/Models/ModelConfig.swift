@@ -41,6 +41,10 @@ public struct ModelConfig: Sendable, Equatable {
         public var residual: Bool = false
         /// Normalisation after each backbone conv: `none` (the paper's plain conv) or `batch`.
         public var backboneNorm: String = "none"
+        /// Append `x, y` coordinate channels to every frame before the backbone (CoordConv).
+        public var coordinates: Bool = false
+        /// Give the backbone each frame stacked with its predecessor (2 input channels: I_t, I_{t-1}).
+        public var previousFrame: Bool = false
         /// Region nodes kept per frame K by the region-graph classifier (the K largest regions).
         public var regionsPerFrame: Int = 4
         /// Stacked GCN layers of the region-graph classifier.
@@ -167,6 +171,8 @@ public struct ModelConfig: Sendable, Equatable {
         guard ["none", "batch"].contains(architecture.backboneNorm) else {
             throw a.error("backbone_norm", "must be 'none' or 'batch', found '\(architecture.backboneNorm)'")
         }
+        architecture.coordinates = try a.bool("coordinates", default: false)
+        architecture.previousFrame = try a.bool("previous_frame", default: false)
         architecture.regionsPerFrame = try a.int("regions_per_frame", default: 4, range: 1...256)
         architecture.gcnLayers = try a.int("gcn_layers", default: 3, range: 1...16)
         architecture.regionSource = try a.string("region_source", default: "components")

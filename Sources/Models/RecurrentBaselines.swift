@@ -18,7 +18,7 @@ public final class MeanLSTMClassifier: ClipClassifier {
     public init(config: ModelConfig, generator: inout RandomGenerator) {
         self.config = config
         let d = config.architecture.hidden
-        backbone = FrameBackbone(inChannels: 1, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", generator: &generator)
+        backbone = FrameBackbone(inChannels: config.architecture.previousFrame ? 2 : 1, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", coordinates: config.architecture.coordinates, generator: &generator)
         embed = Linear(backbone.outChannels, d, generator: &generator)
         lstm = LSTMCell(d, d, generator: &generator)
         classifier = Linear(d, config.classCount, generator: &generator)
@@ -31,7 +31,7 @@ public final class MeanLSTMClassifier: ClipClassifier {
     /// clips `[B, T, 1, S, S]` -> last hidden state `[B, D]`.
     public func features(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1]
-        let maps = backbone(timeMajorFrames(clips))                 // [T * B, C, s, s]
+        let maps = backbone(backboneFrames(clips))                 // [T * B, C, s, s]
         let x = embed(maps.mean(axes: [2, 3]))                      // [T * B, D]
         let steps = (0..<t).map { x.slice(axis: 0, start: $0 * b, end: ($0 + 1) * b) }   // T x [B, D]
         let states = lstm.sequence(steps)
@@ -55,7 +55,7 @@ public final class ConvLSTMClassifier: ClipClassifier {
     public init(config: ModelConfig, generator: inout RandomGenerator) {
         self.config = config
         let d = config.architecture.hidden, p = min(config.architecture.convPool, config.mapSide)
-        backbone = FrameBackbone(inChannels: 1, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", generator: &generator)
+        backbone = FrameBackbone(inChannels: config.architecture.previousFrame ? 2 : 1, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", coordinates: config.architecture.coordinates, generator: &generator)
         embed = Linear(backbone.outChannels * p * p, d, generator: &generator)
         lstm = LSTMCell(d, d, generator: &generator)
         classifier = Linear(d, config.classCount, generator: &generator)
@@ -69,7 +69,7 @@ public final class ConvLSTMClassifier: ClipClassifier {
     public func features(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1]
         let p = min(config.architecture.convPool, config.mapSide)
-        let maps = backbone(timeMajorFrames(clips)).adaptiveAvgPool2d(outputSize: (p, p))   // [T * B, C, P, P]
+        let maps = backbone(backboneFrames(clips)).adaptiveAvgPool2d(outputSize: (p, p))   // [T * B, C, P, P]
         let x = embed(maps.reshaped([t * b, -1])).relu()                                    // [T * B, D]
         let steps = (0..<t).map { x.slice(axis: 0, start: $0 * b, end: ($0 + 1) * b) }      // T x [B, D]
         let states = lstm.sequence(steps)

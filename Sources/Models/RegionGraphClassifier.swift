@@ -59,7 +59,7 @@ public final class RegionGraphClassifier: ClipClassifier {
         let d = a.hidden
         extractor = RegionExtractor(source: RegionExtractor.Source(rawValue: a.regionSource) ?? .components,
                                     regionsPerFrame: a.regionsPerFrame, threshold: Float(a.regionThreshold))
-        backbone = FrameBackbone(inChannels: 1, widths: a.backboneWidths, batchNorm: a.backboneNorm == "batch", generator: &generator)
+        backbone = FrameBackbone(inChannels: config.architecture.previousFrame ? 2 : 1, widths: a.backboneWidths, batchNorm: a.backboneNorm == "batch", coordinates: a.coordinates, generator: &generator)
         nodeEmbed = Linear(backbone.outChannels + Self.geometryWidth, d, generator: &generator)
         var sim: [SimilarityGraph] = [], ws: [Linear] = [], wf: [Linear] = [], wb: [Linear] = [], norms: [LayerNorm] = []
         for _ in 0..<a.gcnLayers {
@@ -140,7 +140,7 @@ public final class RegionGraphClassifier: ClipClassifier {
     /// clips `[B, T, 1, S, S]` -> `[mean node state, global backbone mean]` `[B, D + C]`.
     public func features(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1]
-        let maps = backbone(timeMajorFrames(clips))                                    // [T * B, C, s, s]
+        let maps = backbone(backboneFrames(clips))                                    // [T * B, C, s, s]
         let c = maps.shape[1]
         let (graph, pooling) = regionGraph(clips, mapSide: maps.shape[2])
         let x = graphStage(nodeFeatures(maps: maps, graph: graph, pooling: pooling), graph: graph)   // [N, D]

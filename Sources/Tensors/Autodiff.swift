@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reverse-mode automatic differentiation: a tape of closures recorded while gradients are wanted.
 ///
 /// Each tracked op stores its inputs and a closure that reads the output's gradient and accumulates
@@ -13,9 +15,24 @@ final class TapeNode {
     }
 }
 
-/// Global switch for recording the tape. Inference paths run inside `GradMode.disabled { ... }`.
+/// Per-thread switch for recording the tape. Inference paths run inside `GradMode.disabled { ... }`.
+///
+/// The mode belongs to the calling thread (a pthread key holds its nesting depth), so inference on
+/// worker threads must disable the tape in each worker, and it never switches off a training tape
+/// recorded on another thread at the same time.
 public enum GradMode {
-    nonisolated(unsafe) static var disabledDepth = 0
+    private static let depthKey: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key, nil)
+        precondition(status == 0, "GradMode: pthread_key_create failed (\(status))")
+        return key
+    }()
+
+    /// How many `disabled` scopes the calling thread is inside.
+    static var disabledDepth: Int {
+        get { Int(bitPattern: pthread_getspecific(depthKey)) }
+        set { pthread_setspecific(depthKey, UnsafeRawPointer(bitPattern: newValue)) }
+    }
 
     /// Whether ops currently record the tape.
     public static var isEnabled: Bool { disabledDepth == 0 }

@@ -55,7 +55,11 @@ final class ClassifyCLITests: XCTestCase {
         // A broken "video".
         try Data("not a video".utf8).write(to: clipsDir.appendingPathComponent("broken.mp4"))
         let labels = try String(contentsOf: dir.appendingPathComponent("data/labels.csv"), encoding: .utf8)
-        try (labels + "clips/broken.mp4,0-1\n").write(to: dir.appendingPathComponent("data/list.csv"), atomically: true, encoding: .utf8)
+        // The broken clip sits in the middle of the list: the output must keep the list's order.
+        var lines = labels.split(separator: "\n").map(String.init)
+        lines.insert("clips/broken.mp4,0-1", at: 3)
+        try (lines.joined(separator: "\n") + "\n").write(to: dir.appendingPathComponent("data/list.csv"), atomically: true, encoding: .utf8)
+        let listOrder = lines.dropFirst().map { String($0.split(separator: ",")[0].split(separator: "/").last!) }
 
         // A tiny random model saved as a model file.
         let config = try tinyConfig()
@@ -69,6 +73,7 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertTrue(first.stderr.contains("accuracy"), first.stderr)
         var rows = try objects(out)
         XCTAssertEqual(rows.count, 6)
+        XCTAssertEqual(rows.map { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } ?? "" }, listOrder)
         let broken = try XCTUnwrap(rows.first { ($0["path"] as? String)?.hasSuffix("broken.mp4") ?? false })
         XCTAssertNotNil(broken["error"] as? String)
         for row in rows where row["error"] == nil {

@@ -39,4 +39,32 @@ final class RSTGTorchGoldenTests: XCTestCase {
             XCTAssertEqual(logits.data[i], expected.data[i], accuracy: 1e-4, "logit \(i)")
         }
     }
+
+    /// CoordConv input channels (`coordinates: true`) on top of residual steps and BatchNorm.
+    func testCoordinateChannelRSTGLogitsMatchPyTorch() throws {
+        let loaded = try ModelRegistry.load(try fixture("rstg_tiny_coord.safetensors").path)
+        XCTAssertTrue(loaded.config.architecture.coordinates)
+        try assertLogitsMatch(loaded, golden: "rstg_tiny_coord_golden.safetensors")
+    }
+
+    /// Each frame stacked with its predecessor (`previous_frame: true`), two clips (the time-major
+    /// shift must not mix clips).
+    func testPreviousFrameRSTGLogitsMatchPyTorch() throws {
+        let loaded = try ModelRegistry.load(try fixture("rstg_tiny_previous.safetensors").path)
+        XCTAssertTrue(loaded.config.architecture.previousFrame)
+        try assertLogitsMatch(loaded, golden: "rstg_tiny_previous_golden.safetensors", clips: 2)
+    }
+
+    func assertLogitsMatch(_ loaded: LoadedModel, golden name: String, clips count: Int = 1) throws {
+        let golden = try SafeTensors.read(try fixture(name))
+        let clips = try golden.tensor(named: "clips")
+        let expected = try golden.tensor(named: "logits")
+        XCTAssertEqual(clips.shape[0], count)
+        let logits = GradMode.disabled { loaded.model.logits(clips) }
+        XCTAssertEqual(logits.shape, expected.shape)
+        XCTAssertGreaterThan(expected.data.max()! - expected.data.min()!, 0.1, "the golden logits must depend on the features")
+        for i in 0..<expected.count {
+            XCTAssertEqual(logits.data[i], expected.data[i], accuracy: 1e-4, "logit \(i)")
+        }
+    }
 }

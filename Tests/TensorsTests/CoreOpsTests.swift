@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import Tensors
 
@@ -79,6 +80,28 @@ final class CoreOpsTests: XCTestCase {
         let y = GradMode.disabled { Tensor.matmul(w, w).relu() }
         XCTAssertFalse(y.requiresGrad)
         XCTAssertNil(y.tapeNode)
+    }
+
+    /// The mode is per thread: inference on another thread does not switch off this thread's tape.
+    func testGradModeIsPerThread() {
+        let w = randn([3, 3], seed: 15)
+        w.requiresGrad = true
+        let insideDisabled = DispatchSemaphore(value: 0), recorded = DispatchSemaphore(value: 0)
+        final class Flag: @unchecked Sendable { var value = true }   // written before the semaphore signals
+        let otherThreadTaped = Flag()
+        Thread.detachNewThread {
+            GradMode.disabled {
+                otherThreadTaped.value = Tensor.matmul(w, w).requiresGrad
+                insideDisabled.signal()
+                recorded.wait()   // stay inside `disabled` while this thread records
+            }
+        }
+        insideDisabled.wait()
+        let y = Tensor.matmul(w, w)
+        recorded.signal()
+        XCTAssertTrue(y.requiresGrad, "a disabled scope on another thread must not stop this thread's tape")
+        XCTAssertNotNil(y.tapeNode)
+        XCTAssertFalse(otherThreadTaped.value)
     }
 
     func testBackwardFreesTape() {

@@ -42,7 +42,7 @@ def yaml_keys(text):
     import re
     defaults = {"kind": "rstg", "frames": 10, "size": 64, "backbone_widths": [16, 32, 64], "hidden": 64, "rounds": 3,
                 "space": True, "time": True, "positional": False, "grids": [3, 2, 1], "conv_pool": 4,
-                "residual": False, "backbone_norm": "none"}
+                "residual": False, "backbone_norm": "none", "coordinates": False, "previous_frame": False}
     out = dict(defaults)
     for key in defaults:
         m = re.search(r"(?:^|[\s{,])" + key + r":\s*(\[[^\]]*\]|[^,}\n#]+)", text, re.M)
@@ -95,6 +95,8 @@ class Peer:
         self.grids = a.get("grids", [3, 2, 1])
         self.conv_pool = a.get("conv_pool", 4)
         self.residual = a.get("residual", False)
+        self.coordinates = a.get("coordinates", False)
+        self.previous_frame = a.get("previous_frame", False)
         self.adj = neighbours(self.grids)
 
     def linear(self, x, name):
@@ -102,6 +104,10 @@ class Peer:
 
     def backbone(self, frames):
         x = frames
+        if self.coordinates:   # CoordConv: x and y channels in [-1, 1] appended to every frame
+            f, _, h, w = frames.shape
+            ys, xs = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
+            x = torch.cat([frames, torch.stack([xs, ys]).expand(f, 2, h, w)], dim=1)
         for i in range(len(self.widths)):
             x = F.conv2d(x, self.w[f"backbone.conv{i+1}.weight"], self.w[f"backbone.conv{i+1}.bias"], padding=1)
             bn = f"backbone.bn{i+1}"
@@ -145,6 +151,8 @@ class Peer:
         """clips [B, T, 1, S, S] -> [B, classes]."""
         b, t = clips.shape[:2]
         frames = clips.transpose(0, 1).reshape(t * b, 1, clips.shape[3], clips.shape[4])
+        if self.previous_frame:   # channel 1 = the previous frame (frame 0 repeats itself)
+            frames = torch.cat([frames, torch.cat([frames[:b], frames[:(t - 1) * b]])], dim=1)
         maps = self.backbone(frames)                                         # [T*B, C, s, s]
         if self.kind == "mean-lstm":
             x = self.linear(maps.mean((2, 3)), "embed").reshape(t, b, -1)

@@ -119,29 +119,36 @@ struct Classify: ParsableCommand {
         let start = Date()
 
         // Batches of decoded videos -> one forward pass per batch of windows.
-        var pending: [(item: Item, frames: [Float])] = []
+        // Failed clips wait in `pending` too (frames nil, an error), so the output keeps the input order.
+        var pending: [(item: Item, frames: [Float]?, error: String?)] = []
+        var pendingClips = 0
         func flush() throws {
             guard !pending.isEmpty else { return }
             let s = sampler.size, t = sampler.frames
             var buffer: [Float] = []
-            buffer.reserveCapacity(pending.count * views * t * s * s)
-            for p in pending { buffer += p.frames }
-            let rows = pending.count * views
-            let workers = max(1, min(threads, pending.count))
-            let per = (pending.count + workers - 1) / workers * views             // rows per worker
+            buffer.reserveCapacity(pendingClips * views * t * s * s)
+            for p in pending { if let frames = p.frames { buffer += frames } }
+            let rows = pendingClips * views
+            let workers = max(1, min(threads, pendingClips))
+            let per = (pendingClips + workers - 1) / workers * views             // rows per worker
             let results = ProbabilityParts(count: workers)
             let clipSize = t * s * s
-            GradMode.disabled {   // no tape in the workers (they only read the mode)
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let lo = min(rows, w * per), hi = min(rows, lo + per)
-                    guard hi > lo else { return }
-                    let input = Tensor(Array(buffer[(lo * clipSize)..<(hi * clipSize)]), shape: [hi - lo, t, 1, s, s])   // [rows, T, 1, S, S]
-                    results.set(w, classifier.logits(input).softmax(axis: -1).data)                                   // [rows, classes]
-                }
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = min(rows, w * per), hi = min(rows, lo + per)
+                guard hi > lo else { return }
+                let input = Tensor(Array(buffer[(lo * clipSize)..<(hi * clipSize)]), shape: [hi - lo, t, 1, s, s])   // [rows, T, 1, S, S]
+                let logits = GradMode.disabled { classifier.logits(input) }   // no tape (the mode is per thread)
+                results.set(w, logits.softmax(axis: -1).data)                                                        // [rows, classes]
             }
-            let probabilities = results.joined()                                           // [B * V, classes]
+            let probabilities = rows > 0 ? results.joined() : []                         // [B * V, classes]
             let c = labels.count
-            for (b, p) in pending.enumerated() {
+            var b = -1
+            for p in pending {
+                guard p.frames != nil else {
+                    try writer.write(PredictionRecord(path: p.item.path, error: p.error ?? "failed"))
+                    continue
+                }
+                b += 1
                 var mean = [Float](repeating: 0, count: c)
                 for v in 0..<views { for j in 0..<c { mean[j] += probabilities[(b * views + v) * c + j] / Float(views) } }
                 let order = (0..<c).sorted { mean[$0] > mean[$1] || (mean[$0] == mean[$1] && $0 < $1) }.prefix(k)
@@ -154,8 +161,9 @@ struct Classify: ParsableCommand {
                 }
                 try writer.write(record)
             }
-            processed += pending.count
+            processed += pendingClips
             pending.removeAll()
+            pendingClips = 0
         }
         let perBatch = max(1, batchSize / views)
         for index in 0..<todo.count {
@@ -164,14 +172,15 @@ struct Classify: ParsableCommand {
             case .success(let frames):
                 if let truth = item.label, !labels.contains(truth) {
                     failures += 1
-                    try writer.write(PredictionRecord(path: item.path, error: "label '\(truth)' is not a class of model \(model)"))
+                    pending.append((item, nil, "label '\(truth)' is not a class of model \(model)"))
                 } else {
-                    pending.append((item, frames))
-                    if pending.count >= perBatch { try flush() }
+                    pending.append((item, frames, nil))
+                    pendingClips += 1
+                    if pendingClips >= perBatch { try flush() }
                 }
             case .failure(let error):
                 failures += 1
-                try writer.write(PredictionRecord(path: item.path, error: (error as? LocalizedError)?.errorDescription ?? "\(error)"))
+                pending.append((item, nil, (error as? LocalizedError)?.errorDescription ?? "\(error)"))
             }
             progress.update(done: index + 1, rateUnit: " clips/s",
                             detail: labelled > 0 ? String(format: "acc %.3f", Double(correct) / Double(labelled)) : "")
