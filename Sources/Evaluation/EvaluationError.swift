@@ -14,8 +14,6 @@ public enum EvaluationError: Error, LocalizedError, Equatable {
     case noSequences(String)
     /// A malformed line in a predictions or labels file.
     case badLine(file: String, line: Int, reason: String)
-    /// An output file could not be written.
-    case unwritable(String, String)
 
     public var errorDescription: String? {
         switch self {
@@ -25,7 +23,6 @@ public enum EvaluationError: Error, LocalizedError, Equatable {
         case let .unknownSequence(s, root): return "\(root): no ground truth for sequence '\(s)'"
         case .noSequences(let root): return "\(root): no sequences to evaluate"
         case let .badLine(file, line, reason): return "\(file):\(line): \(reason)"
-        case let .unwritable(path, why): return "\(path): cannot write (\(why))"
         }
     }
 }
