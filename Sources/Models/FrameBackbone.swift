@@ -54,7 +54,8 @@ public final class FrameBackbone: Module {
         for (i, conv) in convs.enumerated() {
             x = conv(x)                                           // [F, C_i, s, s]
             if !norms.isEmpty { x = norms[i](x) }
-            x = x.relu().maxPool2d(kernel: (2, 2))                // [F, C_i, s / 2, s / 2]
+            // max-pool then ReLU: equal to ReLU then max-pool (ReLU is monotone), with a 4x smaller ReLU.
+            x = x.maxPool2d(kernel: (2, 2)).relu()                // [F, C_i, s / 2, s / 2]
         }
         return x
     }
