@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Models
-import Tensors
 
 /// `vidgraph classify`: clip labels for many videos with a trained classifier.
 struct Classify: ParsableCommand {
@@ -90,12 +89,7 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        // One thread pool: `threads` workers run disjoint parts of a batch, each single-threaded
-        // (OpenBLAS and our loops at 1 thread), instead of two pools oversubscribing the cores.
-        ComputeThreads.count = 1
         let loaded = try ModelRegistry.load(model)
-        let classifier = loaded.model
-        let labels = loaded.labels
         var items = try gatherItems()
         if let shard {
             let (i, n) = try Self.parseShard(shard)
@@ -108,94 +102,32 @@ struct Classify: ParsableCommand {
         if resume && items.count != todo.count {
             printError("classify: resuming, \(items.count - todo.count) of \(items.count) clips already in \(out!)")
         }
-        var sampler = ClipSampler(frames: frames ?? loaded.config.frames, size: loaded.config.size,
-                                  stride: stride ?? 1, fps: fps, clips: clips, crops: crops)
-        sampler.decoderThreads = 1
-        let k = min(topK, labels.count)
-        let views = sampler.viewsPerVideo
-        let pipeline = DecodePipeline(urls: todo.map(\.url), sampler: sampler, jobs: jobs)
+        var batch = BatchClassifier(model: loaded.model, labels: loaded.labels,
+                                    sampler: ClipSampler(frames: frames ?? loaded.config.frames, size: loaded.config.size,
+                                                         stride: stride ?? 1, fps: fps, clips: clips, crops: crops),
+                                    topK: topK)
+        batch.jobs = jobs
+        batch.threads = threads
+        batch.batchSize = batchSize
         let progress = ProgressLine(label: "classify", total: todo.count)
-        var failures = 0, labelled = 0, correct = 0, processed = 0
         let start = Date()
-
-        // Batches of decoded videos -> one forward pass per batch of windows.
-        // Failed clips wait in `pending` too (frames nil, an error), so the output keeps the input order.
-        var pending: [(item: Item, frames: [Float]?, error: String?)] = []
-        var pendingClips = 0
-        func flush() throws {
-            guard !pending.isEmpty else { return }
-            let s = sampler.size, t = sampler.frames
-            var buffer: [Float] = []
-            buffer.reserveCapacity(pendingClips * views * t * s * s)
-            for p in pending { if let frames = p.frames { buffer += frames } }
-            let rows = pendingClips * views
-            let workers = max(1, min(threads, pendingClips))
-            let per = (pendingClips + workers - 1) / workers * views             // rows per worker
-            let results = ProbabilityParts(count: workers)
-            let clipSize = t * s * s
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let lo = min(rows, w * per), hi = min(rows, lo + per)
-                guard hi > lo else { return }
-                let input = Tensor(Array(buffer[(lo * clipSize)..<(hi * clipSize)]), shape: [hi - lo, t, 1, s, s])   // [rows, T, 1, S, S]
-                let logits = GradMode.disabled { classifier.logits(input) }   // no tape (the mode is per thread)
-                results.set(w, logits.softmax(axis: -1).data)                                                        // [rows, classes]
-            }
-            let probabilities = rows > 0 ? results.joined() : []                         // [B * V, classes]
-            let c = labels.count
-            var b = -1
-            for p in pending {
-                guard p.frames != nil else {
-                    try writer.write(PredictionRecord(path: p.item.path, error: p.error ?? "failed"))
-                    continue
-                }
-                b += 1
-                var mean = [Float](repeating: 0, count: c)
-                for v in 0..<views { for j in 0..<c { mean[j] += probabilities[(b * views + v) * c + j] / Float(views) } }
-                let order = (0..<c).sorted { mean[$0] > mean[$1] || (mean[$0] == mean[$1] && $0 < $1) }.prefix(k)
-                var record = PredictionRecord(path: p.item.path, labels: order.map { labels[$0] }, scores: order.map { mean[$0] })
-                if let truth = p.item.label {
-                    record.label = truth
-                    record.correct = order.first.map { labels[$0] } == truth
-                    labelled += 1
-                    if record.correct == true { correct += 1 }
-                }
-                try writer.write(record)
-            }
-            processed += pendingClips
-            pending.removeAll()
-            pendingClips = 0
-        }
-        let perBatch = max(1, batchSize / views)
-        for index in 0..<todo.count {
-            let item = todo[index]
-            switch pipeline.result(at: index) {
-            case .success(let frames):
-                if let truth = item.label, !labels.contains(truth) {
-                    failures += 1
-                    pending.append((item, nil, "label '\(truth)' is not a class of model \(model)"))
-                } else {
-                    pending.append((item, frames, nil))
-                    pendingClips += 1
-                    if pendingClips >= perBatch { try flush() }
-                }
-            case .failure(let error):
-                failures += 1
-                pending.append((item, nil, (error as? LocalizedError)?.errorDescription ?? "\(error)"))
-            }
-            progress.update(done: index + 1, rateUnit: " clips/s",
-                            detail: labelled > 0 ? String(format: "acc %.3f", Double(correct) / Double(labelled)) : "")
-        }
-        try flush()
+        let summary = try batch.run(todo.map { BatchClassifier.Input(path: $0.path, url: $0.url, label: $0.label) },
+                                    emit: { try writer.write($0) },
+                                    progress: { done, s in
+                                        progress.update(done: done, rateUnit: " clips/s",
+                                                        detail: s.accuracy.map { String(format: "acc %.3f", $0) } ?? "")
+                                    })
         try writer.close()
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        var summary = String(format: "classify: %d clips, %d failed, %.1f clips/s", todo.count, failures,
-                             Double(todo.count) / max(seconds, 1e-9))
-        if labelled > 0 { summary += String(format: ", accuracy %.4f (%d/%d labelled)", Double(correct) / Double(labelled), correct, labelled) }
-        if let out { summary += ", results in \(out)" }
-        printError(summary)
-        _ = processed
-        if failures > 0 { throw ExitCode(exitSomeInputsFailed) }
+        var line = String(format: "classify: %d clips, %d failed, %.1f clips/s", todo.count, summary.failures,
+                          Double(todo.count) / max(seconds, 1e-9))
+        if let accuracy = summary.accuracy {
+            line += String(format: ", accuracy %.4f (%d/%d labelled)", accuracy, summary.correct, summary.labelled)
+        }
+        if let out { line += ", results in \(out)" }
+        printError(line)
+        if summary.failures > 0 { throw ExitCode(exitSomeInputsFailed) }
     }
 
     /// Paths from the arguments (globs expanded, sorted per pattern) then the list, duplicates kept once.
@@ -242,13 +174,4 @@ struct Classify: ParsableCommand {
         guard Foundation.glob(pattern, 0, nil, &g) == 0 else { return [] }
         return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }.sorted()
     }
-}
-
-/// Per-worker probability rows written from concurrent workers (each index once), joined in order.
-private final class ProbabilityParts: @unchecked Sendable {
-    private var parts: [[Float]]
-    private let lock = NSLock()
-    init(count: Int) { parts = Array(repeating: [], count: count) }
-    func set(_ index: Int, _ value: [Float]) { lock.lock(); parts[index] = value; lock.unlock() }
-    func joined() -> [Float] { parts.flatMap { $0 } }
 }

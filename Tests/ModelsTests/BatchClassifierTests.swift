@@ -1,0 +1,54 @@
+import Datasets
+import Foundation
+import Tensors
+import XCTest
+@testable import Models
+
+/// The library's batch classification (what `vidgraph classify` runs): input order kept across
+/// failures and batches, scores equal to the model's own probabilities, summary counts.
+final class BatchClassifierTests: XCTestCase {
+    func testOrderScoresAndFailures() throws {
+        let dir = try temporaryFolder(self)
+        let sync = try SyncMNIST.procedural(digitsPerClip: 3, split: .test, seed: 4, perClass: 5)
+        try sync.export(count: 4, to: dir)
+        let broken = dir.appendingPathComponent("broken.mp4")
+        try Data("not a video".utf8).write(to: broken)
+        let clip = { (i: Int) in dir.appendingPathComponent(sync.clipPath(index: i)).path }
+        let truth = { (i: Int) in SyncMNIST.classNames[sync.layout(index: i).label] }
+        let inputs = [BatchClassifier.Input(path: clip(0), label: truth(0)),
+                      BatchClassifier.Input(path: clip(1)),
+                      BatchClassifier.Input(path: broken.path, label: "0-1"),
+                      BatchClassifier.Input(path: clip(2), label: "not-a-class"),
+                      BatchClassifier.Input(path: clip(3), label: truth(3))]
+
+        let model = try ModelFactory.make(tinyConfig(), seed: 5)
+        let sampler = ClipSampler(frames: 10, size: 64)
+        var batch = BatchClassifier(model: model, labels: SyncMNIST.classNames, sampler: sampler, topK: 3)
+        batch.batchSize = 2     // several flushes, with failures between them
+        batch.threads = 2
+        var records: [PredictionRecord] = []
+        var progressed = 0
+        let summary = try batch.run(inputs, emit: { records.append($0) }, progress: { done, _ in progressed = done })
+
+        XCTAssertEqual(records.map(\.path), inputs.map(\.path), "records in input order")
+        XCTAssertEqual(progressed, 5)
+        XCTAssertNotNil(records[2].error)
+        XCTAssertTrue(records[3].error?.contains("not-a-class") ?? false, records[3].error ?? "no error")
+        XCTAssertEqual(summary, BatchClassifier.Summary(clips: 5, failures: 2, labelled: 2,
+                                                        correct: [records[0], records[4]].filter { $0.correct == true }.count))
+        for i in [0, 1, 4] {
+            let r = records[i]
+            XCTAssertNil(r.error)
+            XCTAssertEqual(r.labels.count, 3)
+            XCTAssertEqual(r.scores, r.scores.sorted(by: >))
+            // The same clip through the model directly.
+            let frames = try sampler.sample(URL(fileURLWithPath: r.path))                  // [1, T, 1, S, S]
+            let p = model.probabilities(Tensor(frames, shape: [1, 10, 1, 64, 64])).data      // [classes]
+            let best = p.indices.max { p[$0] < p[$1] }!
+            XCTAssertEqual(r.labels[0], SyncMNIST.classNames[best])
+            XCTAssertEqual(r.scores[0], p[best], accuracy: 1e-5)
+        }
+        XCTAssertEqual(records[0].label, truth(0))
+        XCTAssertNil(records[1].label, "no label given, none reported")
+    }
+}
