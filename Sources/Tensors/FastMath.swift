@@ -108,4 +108,19 @@ enum FastMath {
         }
         return sum
     }
+
+    /// The largest of `count` values (-inf when empty); 16 lanes at a time.
+    @inline(__always)
+    static func maximum(_ src: UnsafePointer<Float>, count: Int) -> Float {
+        var best = Vector(repeating: -.infinity)
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self)
+            best.replace(with: v, where: v .> best)   // compare + blend (pointwiseMax is NaN-aware and scalarised)
+            i += 16
+        }
+        var m = best.max()
+        while i < count { m = Swift.max(m, src[i]); i += 1 }
+        return m
+    }
 }

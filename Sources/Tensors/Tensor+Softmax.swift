@@ -19,7 +19,11 @@ extension Tensor {
                         for i in 0..<inner {
                             let base = o * n * inner + i
                             var m = -Float.infinity
-                            for k in 0..<n { m = Swift.max(m, src[base + k * inner]) }
+                            if inner == 1 {
+                                m = FastMath.maximum(src.baseAddress! + base, count: n)
+                            } else {
+                                for k in 0..<n { m = Swift.max(m, src[base + k * inner]) }
+                            }
                             var total: Float = 0
                             if inner == 1 {
                                 total = FastMath.expShifted(src.baseAddress! + base, dst.baseAddress! + base, count: n, shift: m)

@@ -21,6 +21,22 @@ final class FastMathTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, 1, "\(label): worst at x = \(worstX)")
     }
 
+    /// The 16-lane maximum (softmax's row max) equals the scalar one for every length and position.
+    func testMaximum() {
+        var g = RandomGenerator(seed: 21)
+        for count in [1, 5, 15, 16, 17, 31, 32, 33, 100, 577] {
+            let xs = Tensor.normal([count], std: 3, generator: &g).data
+            for spike in [0, count / 2, count - 1] {
+                var v = xs
+                v[spike] = 100 + Float(count)
+                XCTAssertEqual(v.withUnsafeBufferPointer { FastMath.maximum($0.baseAddress!, count: count) }, v.max()!, "count \(count), spike at \(spike)")
+            }
+            let negative = xs.map { -Swift.abs($0) - 1 }
+            XCTAssertEqual(negative.withUnsafeBufferPointer { FastMath.maximum($0.baseAddress!, count: count) }, negative.max()!)
+        }
+        XCTAssertEqual([Float]().withUnsafeBufferPointer { FastMath.maximum($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: 0) }, -.infinity)
+    }
+
     func testExpAccuracy() {
         sweep(FastMath.exp, { Foundation.exp($0) }, from: -87, to: 88.7, relative: 3e-7, absolute: 0, label: "exp")
     }
