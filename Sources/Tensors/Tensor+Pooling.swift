@@ -20,6 +20,9 @@ extension Tensor {
                      "maxPool2d: padding \(padding) must be at most half the kernel \(kernel)")
         let ho = (h + 2 * padding.0 - kernel.0) / s.0 + 1, wo = (w + 2 * padding.1 - kernel.1) / s.1 + 1
         precondition(ho > 0 && wo > 0, "maxPool2d: kernel \(kernel) larger than padded input \(shape)")
+        if kernel == (2, 2) && s == (2, 2) && padding == (0, 0) && !Tensor.needsTape([self]) {
+            return maxPool2x2Inference(planes: planes, h: h, w: w)
+        }
         var out = [Float](repeating: 0, count: planes * ho * wo)
         var argmax = [Int32](repeating: 0, count: out.count)  // flat index within the input plane
         data.withUnsafeBufferPointer { src in
@@ -61,6 +64,30 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// 2x2 / stride 2 max-pool without the argmax bookkeeping of the differentiable path (inference):
+    /// the same values (NaN propagates as there), one pass over pairs of input rows.
+    private func maxPool2x2Inference(planes: Int, h: Int, w: Int) -> Tensor {
+        let ho = h / 2, wo = w / 2
+        var out = Tensor.uninitializedStorage(planes * ho * wo)
+        @inline(__always) func larger(_ a: Float, _ b: Float) -> Float { (a > b || a.isNaN) ? a : b }
+        data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                Parallel.forRanges(planes * ho, minPerRange: Swift.max(1, Parallel.elementwiseGrain / Swift.max(4 * wo, 1))) { rows in
+                    for r in rows {
+                        let plane = r / ho, oh = r % ho
+                        let top = src.baseAddress! + plane * h * w + 2 * oh * w, bottom = top + w
+                        let o = dst.baseAddress! + r * wo
+                        for ow in 0..<wo {
+                            // Window order as the general path: (0,0), (0,1), (1,0), (1,1); first maximum wins.
+                            o[ow] = larger(larger(larger(top[2 * ow], top[2 * ow + 1]), bottom[2 * ow]), bottom[2 * ow + 1])
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(out, shape: withSpatialShape(ho, wo))
     }
 
     /// Average pooling with zero padding; `countIncludePad` divides by the full window size,

@@ -8,6 +8,24 @@ final class PoolingResizeTests: XCTestCase {
         return Tensor.normal(shape, generator: &rng)
     }
 
+    /// The 2x2 inference fast path gives exactly the values of the differentiable path (odd sizes, NaN).
+    func testMaxPool2x2InferenceMatchesTapedPath() {
+        var g = RandomGenerator(seed: 31)
+        for (h, w) in [(8, 8), (7, 9), (2, 2), (5, 4)] {
+            var values = Tensor.normal([3, 2, h, w], std: 1, generator: &g).data
+            values[5] = .nan
+            let plain = Tensor(values, shape: [3, 2, h, w])
+            let taped = Tensor(values, shape: [3, 2, h, w], requiresGrad: true)
+            let fast = GradMode.disabled { plain.maxPool2d(kernel: (2, 2)) }
+            let reference = taped.maxPool2d(kernel: (2, 2))
+            XCTAssertNotNil(reference.tapeNode, "the reference must take the differentiable path")
+            XCTAssertEqual(fast.shape, reference.shape)
+            for (a, b) in zip(fast.data, reference.data) {
+                XCTAssertTrue(a == b || (a.isNaN && b.isNaN), "\(h)x\(w): \(a) vs \(b)")
+            }
+        }
+    }
+
     func testMaxPoolValuesAndPadding() {
         let x = Tensor((0..<16).map(Float.init), shape: [1, 1, 4, 4])
         XCTAssertEqual(x.maxPool2d(kernel: (2, 2)).data, [5, 7, 13, 15])
