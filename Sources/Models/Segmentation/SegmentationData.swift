@@ -42,9 +42,11 @@ public enum SegmentationData {
         if let davis {
             for seq in config.data.train { train.append(try clip(davis, seq, width: sw, height: sh, motion: motion)) }
             for seq in config.data.val { val.append(try clip(davis, seq, width: config.width, height: config.height, motion: motion)) }
-            log("data: DAVIS \(davis.root.path): train \(config.data.train.joined(separator: ",")); val \(config.data.val.joined(separator: ","))")
+            log("data: DAVIS \(davis.root.path): train \(config.data.train.joined(separator: ",")); val \(config.data.val.isEmpty ? "4 held-out synthetic clips" : config.data.val.joined(separator: ","))")
         } else {
             log("data: no DAVIS folder (\(config.data.davis ?? "none")); synthetic clips only, validation on 4 held-out synthetic clips")
+        }
+        if val.isEmpty {   // no DAVIS, or `val: []` (every real sequence used for training)
             let synth = try SyntheticVOS(width: max(32, config.width), height: max(32, config.height), frameCount: config.data.syntheticFrames,
                                          seed: UInt64(config.training.seed) &+ 1_000_003)
             for i in 0..<4 {
