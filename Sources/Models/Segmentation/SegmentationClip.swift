@@ -31,15 +31,39 @@ public struct SegmentationClip: Sendable {
         self.motion = cues
     }
 
-    /// `[3, H, W]` floats of an RGB image resized bilinearly.
+    /// `[3, H, W]` floats in [0, 1] of an RGB image resized bilinearly (half-pixel centres, clamped
+    /// borders: `OpticalFlow.resizePlane` of each channel as floats). Samples the 8-bit pixels directly,
+    /// so only the 4 source pixels of each output value are converted (same arithmetic, same result).
     public static func chw(_ image: RGBImage, width: Int, height: Int) -> [Float] {
-        let plane = image.width * image.height
-        var out: [Float] = []
-        out.reserveCapacity(3 * width * height)
-        for c in 0..<3 {
-            var p = [Float](repeating: 0, count: plane)
-            for i in 0..<plane { p[i] = Float(image.pixels[3 * i + c]) / 255 }
-            out += OpticalFlow.resizePlane(p, width: image.width, height: image.height, toWidth: width, toHeight: height)
+        let w = image.width, h = image.height, plane = width * height
+        var out = [Float](repeating: 0, count: 3 * plane)
+        image.pixels.withUnsafeBufferPointer { px in
+            out.withUnsafeMutableBufferPointer { dst in
+                @inline(__always) func value(_ i: Int, _ c: Int) -> Float { Float(px[3 * i + c]) / 255 }
+                if w == width && h == height {
+                    for i in 0..<plane { for c in 0..<3 { dst[c * plane + i] = value(i, c) } }
+                    return
+                }
+                let sx = Float(w) / Float(width), sy = Float(h) / Float(height)
+                // Per output column: the two source columns and the weight (as OpticalFlow.bilinear).
+                var x0s = [Int](repeating: 0, count: width), x1s = x0s, fxs = [Float](repeating: 0, count: width)
+                for x in 0..<width {
+                    let xc = Swift.min(Swift.max((Float(x) + 0.5) * sx - 0.5, 0), Float(w - 1))
+                    x0s[x] = Int(xc); x1s[x] = Swift.min(x0s[x] + 1, w - 1); fxs[x] = xc - Float(x0s[x])
+                }
+                for y in 0..<height {
+                    let yc = Swift.min(Swift.max((Float(y) + 0.5) * sy - 0.5, 0), Float(h - 1))
+                    let y0 = Int(yc), y1 = Swift.min(y0 + 1, h - 1), fy = yc - Float(y0)
+                    for x in 0..<width {
+                        let x0 = x0s[x], x1 = x1s[x], fx = fxs[x]
+                        for c in 0..<3 {
+                            let top = value(y0 * w + x0, c) * (1 - fx) + value(y0 * w + x1, c) * fx
+                            let bottom = value(y1 * w + x0, c) * (1 - fx) + value(y1 * w + x1, c) * fx
+                            dst[c * plane + y * width + x] = top * (1 - fy) + bottom * fy
+                        }
+                    }
+                }
+            }
         }
         return out
     }
