@@ -81,13 +81,6 @@ struct Classify: ParsableCommand {
         return (i, n)
     }
 
-    /// One clip to classify.
-    struct Item {
-        var path: String
-        var url: URL
-        var label: String?
-    }
-
     func run() throws {
         let loaded = try ModelRegistry.load(model)
         var items = try gatherItems()
@@ -111,7 +104,7 @@ struct Classify: ParsableCommand {
         batch.batchSize = batchSize
         let progress = ProgressLine(label: "classify", total: todo.count)
         let start = Date()
-        let summary = try batch.run(todo.map { BatchClassifier.Input(path: $0.path, url: $0.url, label: $0.label) },
+        let summary = try batch.run(todo,
                                     emit: { try writer.write($0) },
                                     progress: { done, s in
                                         progress.update(done: done, rateUnit: " clips/s",
@@ -131,12 +124,12 @@ struct Classify: ParsableCommand {
     }
 
     /// Paths from the arguments (globs expanded, sorted per pattern) then the list, duplicates kept once.
-    func gatherItems() throws -> [Item] {
-        var items: [Item] = []
+    func gatherItems() throws -> [BatchClassifier.Input] {
+        var items: [BatchClassifier.Input] = []
         var seen = Set<String>()
         func add(_ path: String, _ label: String?) {
             guard seen.insert(path).inserted else { return }
-            items.append(Item(path: path, url: URL(fileURLWithPath: path), label: label))
+            items.append(BatchClassifier.Input(path: path, label: label))
         }
         for input in inputs {
             if input.contains("*") || input.contains("?") || input.contains("[") {
