@@ -83,6 +83,12 @@ public struct ModelConfig: Sendable, Equatable {
         /// It gives the backbone a dense digit-identity signal early on, when the pair label alone
         /// leaves training at chance for a long time. The head is not part of the saved model.
         public var presenceWeight: Double = 0
+        /// Weight of a second auxiliary training loss (0 = off; `rstg` models only): a linear head on
+        /// every final node state predicts whether its cell holds the centre of one of the two
+        /// synchronous digits in that frame (per-node BCE, frames 1..T-1; frame 0 has seen no motion).
+        /// The generator knows where the digits are, so this dense target asks each node directly for
+        /// the comparison the pair label only rewards after it is already solved. Not saved with the model.
+        public var syncWeight: Double = 0
         public init() {}
     }
 
@@ -204,6 +210,7 @@ public struct ModelConfig: Sendable, Equatable {
         training.checkpointMinutes = try t.double("checkpoint_minutes", default: 5, min: 0.01)
         training.threads = try t.int("threads", default: 2, range: 1...256)
         training.presenceWeight = try t.double("presence_weight", default: 0, min: 0, max: 100)
+        training.syncWeight = try t.double("sync_weight", default: 0, min: 0, max: 100)
         try t.finish()
 
         let d = try root.section("data")

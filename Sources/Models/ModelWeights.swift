@@ -61,7 +61,7 @@ public enum ModelWeights {
         var state: [String: Tensor] = [:]
         for name in file.names {
             // Accept training checkpoints too (`model.` prefix, optimizer state ignored).
-            if name.hasPrefix("optim.") || name.hasPrefix("model.presence.") { continue }
+            if name.hasPrefix("optim.") || name.hasPrefix("model.presence.") || name.hasPrefix("model.sync.") { continue }
             let key = name.hasPrefix("model.") && file.metadata["format"] == Checkpoint.format ? String(name.dropFirst(6)) : name
             state[key] = try file.tensor(named: name)
         }

@@ -81,6 +81,59 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(fromCheckpoint.model.parameterCount, a.model.parameterCount)
     }
 
+    /// Per-node synchrony targets: in a synchronous clip the 1x1 cell is positive in every frame and
+    /// the 3x3 / 2x2 cells holding a synchronous digit's centre are positive; a `none` clip is all 0;
+    /// frame 0 carries no weight. The head trains and stays out of model files; a non-RSTG model
+    /// refuses the option.
+    func testSyncTargetsAndHead() throws {
+        var config = try tinyConfig(batch: 2)
+        config.training.syncWeight = 1
+        let trainer = try ClipTrainer(config: config, mnist: nil)
+        let builder = try XCTUnwrap(trainer.model as? RSTGClassifier).builder
+        let k = builder.nodesPerFrame, t = SyncMNIST.frameCount
+        // Find one synchronous and one `none` clip among the first training clips.
+        let sync = try XCTUnwrap((0..<500).first { trainer.train.layout(index: $0).synchronous })
+        let none = try XCTUnwrap((0..<5000).first { !trainer.train.layout(index: $0).synchronous })
+        for (clip, synchronous) in [(sync, true), (none, false)] {
+            let (target, weight) = trainer.syncTargets(firstClip: clip, count: 1, builder: builder)
+            XCTAssertEqual(target.count, t * k)
+            XCTAssertEqual(Array(weight[0..<k]), [Float](repeating: 0, count: k), "frame 0 has no weight")
+            XCTAssertTrue(weight[k...].allSatisfy { $0 > 1 }, "frames 1... weighted T/(T-1)")
+            guard synchronous else {
+                XCTAssertEqual(target.reduce(0, +), 0, "a none clip has no synchronous digit")
+                continue
+            }
+            let layout = trainer.train.layout(index: clip)
+            for frame in 0..<t {
+                let row = Array(target[(frame * k)..<((frame + 1) * k)])
+                XCTAssertEqual(row[13], 1, "the 1x1 cell holds both digits")
+                // 3x3 cells 0..<9: exactly the cells of the two synchronous centres.
+                var expected = Set<Int>()
+                for slot in 0..<2 {
+                    let p = layout.positions[frame][slot]
+                    expected.insert(((p.y + 14) * 3 / 100) * 3 + (p.x + 14) * 3 / 100)
+                }
+                XCTAssertEqual(Set((0..<9).filter { row[$0] == 1 }), expected, "frame \(frame)")
+                XCTAssertEqual((9..<13).filter { row[$0] == 1 }.count, Set((0..<2).map { slot -> Int in
+                    let p = layout.positions[frame][slot]
+                    return ((p.y + 14) * 2 / 100) * 2 + (p.x + 14) * 2 / 100
+                }).count)
+            }
+        }
+        let head = try XCTUnwrap(trainer.syncHead)
+        let before = head.weight.data
+        let (loss, _) = trainer.trainStep()
+        XCTAssertTrue(loss.isFinite)
+        XCTAssertNotEqual(head.weight.data, before, "the synchrony head is optimised")
+        let url = try temporaryFolder(self).appendingPathComponent("model.safetensors")
+        try ModelWeights.save(trainer.model, to: url)
+        XCTAssertFalse(try SafeTensors.read(url).names.contains { $0.hasPrefix("sync") })
+
+        var lstm = try tinyConfig(kind: "mean-lstm")
+        lstm.training.syncWeight = 1
+        XCTAssertThrowsError(try ClipTrainer(config: lstm, mnist: nil))
+    }
+
     func testScheduleAndEvaluation() throws {
         var config = try tinyConfig()
         config.training.schedule = "cosine"

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Graphs
 import Layers
 import Tensors
 
@@ -16,6 +17,8 @@ public final class ClipTrainer {
     public let optimizer: Adam
     /// Auxiliary digit-presence head (`presence.*`, training only) when `training.presence_weight` > 0.
     public let presenceHead: Linear?
+    /// Auxiliary per-node synchrony head (`sync.*`, training only) when `training.sync_weight` > 0.
+    public let syncHead: Linear?
     /// The model plus the auxiliary head: what checkpoints store and the optimiser updates.
     let modules: TrainingModules
     public let train: SyncMNIST
@@ -37,7 +40,15 @@ public final class ClipTrainer {
         presenceHead = t.presenceWeight > 0 ? Linear(model.featureWidth, 10, generator: &headGenerator) : nil
         // Zero-initialised like the RSTG classifier (no uninformative logit spread to remove first).
         presenceHead?.weight.assign([Float](repeating: 0, count: presenceHead!.weight.count))
-        modules = TrainingModules(model: model, presence: presenceHead)
+        if t.syncWeight > 0 {
+            guard model is RSTGClassifier else {
+                throw ModelConfigError(source: config.name, key: "training.sync_weight", reason: "needs a 'rstg' model (node states per cell), this config is '\(config.kind)'")
+            }
+            syncHead = Linear(model.featureWidth, 1, generator: &headGenerator)
+        } else {
+            syncHead = nil
+        }
+        modules = TrainingModules(model: model, presence: presenceHead, sync: syncHead)
         let adamConfig = t.optimizer == "adamw"
             ? Adam.Config.adamW(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
             : Adam.Config(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
@@ -100,7 +111,19 @@ public final class ClipTrainer {
         }
         model.setTraining(true)
         optimizer.learningRate = learningRate(at: s)
-        let features = model.features(batch.clips)                     // [B, D]
+        var features: Tensor                                           // [B, D]
+        var syncLoss: Tensor?
+        if let syncHead, let rstg = model as? RSTGClassifier {
+            let states = rstg.nodeStates(batch.clips)                  // [T, B, K, D]
+            features = rstg.readout(states)
+            let (target, weight) = syncTargets(firstClip: s * b, count: b, builder: rstg.builder)
+            let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
+            let logits = syncHead(states.reshaped([t * b * k, model.featureWidth]))   // [T * B * K, 1]
+            syncLoss = Loss.binaryCrossEntropyWithLogits(logits, Tensor(target, shape: [t * b * k, 1]),
+                                                         weight: Tensor(weight, shape: [t * b * k, 1]))
+        } else {
+            features = model.features(batch.clips)
+        }
         let logits = model.classifier(features)                        // [B, classes]
         var loss = Loss.crossEntropy(logits, targets: batch.labels, labelSmoothing: Float(config.training.labelSmoothing))
         if let presenceHead {
@@ -109,6 +132,7 @@ public final class ClipTrainer {
             let aux = Loss.binaryCrossEntropyWithLogits(presenceHead(features), Tensor(present, shape: [b, 10]))
             loss = loss + aux * Float(config.training.presenceWeight)
         }
+        if let syncLoss { loss = loss + syncLoss * Float(config.training.syncWeight) }
         optimizer.zeroGrad()
         loss.backward()
         if config.training.clipGradNorm > 0 {
@@ -121,6 +145,36 @@ public final class ClipTrainer {
         let predictions = logits.argmaxLastAxis()
         let correct = zip(predictions, batch.labels).filter { $0 == $1 }.count
         return (loss.item, Float(correct) / Float(batch.labels.count))
+    }
+
+    /// Per-node synchrony targets `[T * B * K]` (rows (t, b, k), like the node states) for training
+    /// clips `firstClip ..< firstClip + count`: 1 when cell k of frame t holds the centre of one of
+    /// the synchronous pair's digits, else 0; and loss weights (0 for frame 0, 1 elsewhere,
+    /// normalised so the weighted mean is over the frames that count).
+    func syncTargets(firstClip: Int, count b: Int, builder: PatchGraphBuilder) -> (target: [Float], weight: [Float]) {
+        let cells = builder.cells, k = cells.count, t = SyncMNIST.frameCount
+        var target = [Float](repeating: 0, count: t * b * k)
+        let w = Float(t) / Float(t - 1)
+        var weight = [Float](repeating: w, count: t * b * k)
+        for i in 0..<(b * k) { weight[i] = 0 }
+        let half = 14.0, side = Double(SyncMNIST.canvasSide)
+        for i in 0..<b {
+            let layout = train.layout(index: firstClip + i)
+            guard layout.synchronous else { continue }
+            for frame in 0..<t {
+                for slot in 0..<2 {
+                    let p = layout.positions[frame][slot]
+                    let cx = (Double(p.x) + half) / side, cy = (Double(p.y) + half) / side
+                    for (c, cell) in cells.enumerated() {
+                        let n = Double(cell.gridSize)
+                        if Int(cx * n) == cell.col && Int(cy * n) == cell.row {
+                            target[(frame * b + i) * k + c] = 1
+                        }
+                    }
+                }
+            }
+        }
+        return (target, weight)
     }
 
     /// Accuracy and mean loss on validation clips `0 ..< count` (no tape).
@@ -167,20 +221,23 @@ private final class BatchBox: @unchecked Sendable {
 }
 
 /// The trained model's modules plus training-only heads, under the model's own names
-/// (`backbone.*`, ..., and `presence.*`), so checkpoints line up with model files.
+/// (`backbone.*`, ..., `presence.*` and `sync.*`), so checkpoints line up with model files.
 final class TrainingModules: Module {
     let model: any ClipClassifier
     let presence: Linear?
+    let sync: Linear?
     var isTraining = true
 
-    init(model: any ClipClassifier, presence: Linear?) {
+    init(model: any ClipClassifier, presence: Linear?, sync: Linear?) {
         self.model = model
         self.presence = presence
+        self.sync = sync
     }
 
     var ownParameters: [(name: String, tensor: Tensor)] { model.ownParameters }
     var ownBuffers: [(name: String, tensor: Tensor)] { model.ownBuffers }
     var children: [(name: String, module: any Module)] {
         model.children + (presence.map { [("presence", $0 as any Module)] } ?? [])
+            + (sync.map { [("sync", $0 as any Module)] } ?? [])
     }
 }

@@ -95,6 +95,17 @@ public final class RSTGClassifier: ClipClassifier {
 
     /// clips `[B, T, 1, S, S]` -> pooled node states `[B, D]` (logits = classifier of this).
     public func features(_ clips: Tensor) -> Tensor {
+        readout(nodeStates(clips))
+    }
+
+    /// Final node states `[T, B, K, D]` -> clip representation `[B, D]` (mean over t, sum over nodes).
+    public func readout(_ states: Tensor) -> Tensor {
+        states.mean(axis: 0).sum(axis: 1)
+    }
+
+    /// clips `[B, T, 1, S, S]` -> final node states `[T, B, K, D]` (before the readout), node k of
+    /// frame t being cell `builder.cells[k]`.
+    public func nodeStates(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1], k = builder.nodesPerFrame
         var (x, graph) = nodes(clips)                          // [T * B * K, D]
         let pairs = pairCache.pairs(for: graph)
@@ -114,7 +125,6 @@ public final class RSTGClassifier: ClipClassifier {
             x = residual ? x + y : y
         }
         return x.reshaped([t, b, k, config.architecture.hidden])         // [T, B, K, D]
-            .mean(axis: 0).sum(axis: 1)                                  // [B, D]
     }
 }
 
