@@ -7,11 +7,11 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify video clips (files, globs, frame folders, or a CSV list) with a clip classifier.",
         discussion: """
-        Output: one JSON object per clip (JSONL, default) {"path", "labels" (best first), "scores"}
-        plus "label" and "correct" when the list gives the true label, or {"path", "error"} for a clip
-        that failed (it is skipped; the exit status is 1 at the end). --out *.csv writes
-        path,labels,scores,label,correct,error with ';'-separated top-k lists. Lines are appended
-        complete and flushed, so an interrupted run leaves a valid file that --resume continues
+        Output: one JSON object per clip (JSONL, default) {"path", "labels" (best first), "scores"} \
+        plus "label" and "correct" when the list gives the true label, or {"path", "error"} for a clip \
+        that failed (it is skipped; the exit status is 1 at the end). --out *.csv writes \
+        path,labels,scores,label,correct,error with ';'-separated top-k lists. Lines are appended \
+        complete and flushed, so an interrupted run leaves a valid file that --resume continues \
         (clips already present are skipped). --shard I/N keeps input positions p with p % N == I.
         """)
 

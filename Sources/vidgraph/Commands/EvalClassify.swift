@@ -9,8 +9,8 @@ struct EvalClassify: ParsableCommand {
         commandName: "classify",
         abstract: "Accuracy of `vidgraph classify` JSONL predictions against a path,label CSV.",
         discussion: """
-        Predictions are JSON lines {"path": ..., "labels": [best first], "scores": [...]}; lines with
-        "error" count as failures (wrong). Ground truth rows are path,label (a header row is allowed);
+        Predictions are JSON lines {"path": ..., "labels": [best first], "scores": [...]}; lines with \
+        "error" count as failures (wrong). Ground truth rows are path,label (a header row is allowed); \
         clips are matched by path, then by file name. Clips without a prediction count as wrong.
         """)
 

@@ -10,9 +10,9 @@ struct EvalSegment: ParsableCommand {
         commandName: "segment",
         abstract: "DAVIS J&F (official davis2017-evaluation semantics) of PRED/<seq>/<frame>.png masks.",
         discussion: """
-        The ground truth is a DAVIS root (Annotations/480p/<seq>/) or a folder of sequence folders.
-        Every annotated frame is scored (unsupervised / zero-shot protocol) unless --skip-first-last
-        is given (semi-supervised protocol). A missing prediction frame is an empty mask (warned on
+        The ground truth is a DAVIS root (Annotations/480p/<seq>/) or a folder of sequence folders. \
+        Every annotated frame is scored (unsupervised / zero-shot protocol) unless --skip-first-last \
+        is given (semi-supervised protocol). A missing prediction frame is an empty mask (warned on \
         stderr and counted in the JSON). Measures are printed and written in percent.
         """)
 

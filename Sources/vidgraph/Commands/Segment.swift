@@ -9,11 +9,11 @@ struct Segment: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Segment the primary moving object of videos (frame-graph attention model, AGNN-style).",
         discussion: """
-        A video of T frames is read as N streams of ceil(T/N) consecutive frames; each graph joins frame
-        i of every stream (frames i, i+T/N, i+2T/N, ... from across the video) and yields the masks of
-        all its nodes, so memory holds N frames, never the whole video. Writes OUT/<name>/%05d.png
-        ({0,255}, one per decoded frame, video size), with --probabilities OUT/<name>.prob/%05d.png
-        (0..255), with --overlay OUT/<name>.mp4 (mask tinted and outlined). Outputs appear only when
+        A video of T frames is read as N streams of ceil(T/N) consecutive frames; each graph joins frame \
+        i of every stream (frames i, i+T/N, i+2T/N, ... from across the video) and yields the masks of \
+        all its nodes, so memory holds N frames, never the whole video. Writes OUT/<name>/%05d.png \
+        ({0,255}, one per decoded frame, video size), with --probabilities OUT/<name>.prob/%05d.png \
+        (0..255), with --overlay OUT/<name>.mp4 (mask tinted and outlined). Outputs appear only when \
         complete. A video that fails is reported and skipped; the exit status is then 1.
         """)
 

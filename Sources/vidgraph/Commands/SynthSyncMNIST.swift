@@ -8,9 +8,9 @@ struct SynthSyncMNIST: ParsableCommand {
         commandName: "syncmnist",
         abstract: "Generate SyncMNIST clips: 10 frames of 64x64, 3 or 5 digits, label = the synchronous pair (46 classes).",
         discussion: """
-        Writes OUT/clips/<split>_<index>.mp4, OUT/labels.csv (path,label), OUT/<split>.csv and
-        OUT/classes.txt. Clip i depends only on (seed, split, digits, i): reruns skip finished clips,
-        and shards (--start) may write into one folder. Without --mnist, procedurally drawn digits
+        Writes OUT/clips/<split>_<index>.mp4, OUT/labels.csv (path,label), OUT/<split>.csv and \
+        OUT/classes.txt. Clip i depends only on (seed, split, digits, i): reruns skip finished clips, \
+        and shards (--start) may write into one folder. Without --mnist, procedurally drawn digits \
         are used.
         """)
 

@@ -9,8 +9,8 @@ struct SynthVOS: ParsableCommand {
         commandName: "vos",
         abstract: "Generate synthetic video object segmentation clips (DAVIS layout: frames, {0,255} masks, videos).",
         discussion: """
-        Writes OUT/JPEGImages/480p/<seq>/%05d.png (PNG frames: no JPEG encoder in the project),
-        OUT/Annotations/480p/<seq>/%05d.png ({0,255}), OUT/videos/<seq>.mp4 and OUT/sequences.txt.
+        Writes OUT/JPEGImages/480p/<seq>/%05d.png (PNG frames: no JPEG encoder in the project), \
+        OUT/Annotations/480p/<seq>/%05d.png ({0,255}), OUT/videos/<seq>.mp4 and OUT/sequences.txt. \
         Clip i depends only on (seed, size, frames, textures, i): reruns skip finished sequences.
         """)
 

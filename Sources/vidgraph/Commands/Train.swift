@@ -9,9 +9,9 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a clip classifier (RSTG or a baseline) on streamed SyncMNIST clips.",
         discussion: """
-        Writes OUT/checkpoint.safetensors (model + optimizer + step, every epoch and every
-        checkpoint_minutes), OUT/log.csv (epoch,step,loss,val_accuracy,lr,seconds), OUT/loss.png,
-        OUT/config.yaml and OUT/model.safetensors (the best model by validation accuracy, usable with
+        Writes OUT/checkpoint.safetensors (model + optimizer + step, every epoch and every \
+        checkpoint_minutes), OUT/log.csv (epoch,step,loss,val_accuracy,lr,seconds), OUT/loss.png, \
+        OUT/config.yaml and OUT/model.safetensors (the best model by validation accuracy, usable with \
         `vidgraph classify --model OUT`). --resume continues exactly from the checkpoint.
         """)
 
