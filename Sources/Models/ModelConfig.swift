@@ -45,6 +45,12 @@ public struct ModelConfig: Sendable, Equatable {
         public var coordinates: Bool = false
         /// Give the backbone each frame stacked with its predecessor (2 input channels: I_t, I_{t-1}).
         public var previousFrame: Bool = false
+        /// Append the dense optical flow into each frame from its predecessor (2 channels dx, dy, in
+        /// units of 8 px; zero for frame 0), computed by `OpticalFlow` (pyramidal Lucas-Kanade) on the
+        /// input frames: the two-stream idea (appearance + motion) as extra backbone channels.
+        public var flow: Bool = false
+        /// Backbone input channels: 1 gray (+1 previous frame) (+2 flow).
+        public var backboneInputChannels: Int { 1 + (previousFrame ? 1 : 0) + (flow ? 2 : 0) }
         /// Region nodes kept per frame K by the region-graph classifier (the K largest regions).
         public var regionsPerFrame: Int = 4
         /// Stacked GCN layers of the region-graph classifier.
@@ -179,6 +185,7 @@ public struct ModelConfig: Sendable, Equatable {
         }
         architecture.coordinates = try a.bool("coordinates", default: false)
         architecture.previousFrame = try a.bool("previous_frame", default: false)
+        architecture.flow = try a.bool("flow", default: false)
         architecture.regionsPerFrame = try a.int("regions_per_frame", default: 4, range: 1...256)
         architecture.gcnLayers = try a.int("gcn_layers", default: 3, range: 1...16)
         architecture.regionSource = try a.string("region_source", default: "components")

@@ -1,4 +1,6 @@
+import Dispatch
 import Layers
+import Media
 import Tensors
 
 /// A model that maps a batch of clips to class logits; every classifier in this module conforms.
@@ -34,16 +36,46 @@ extension ClipClassifier {
         return clips.permuted([1, 0, 2, 3, 4]).reshaped([t * b, 1, clips.shape[3], clips.shape[4]])   // [T * B, 1, S, S]
     }
 
-    /// The backbone's input for clips `[B, T, 1, S, S]`: the time-major frames `[T * B, 1, S, S]`, or with
-    /// `previous_frame: true` each frame stacked with its predecessor `[T * B, 2, S, S]` (channel 0 = I_t,
-    /// channel 1 = I_{t-1}; frame 0 repeats itself), so the first convs can see each digit's displacement
-    /// between consecutive frames (a local motion cue: SyncMNIST's synchronous pair moves by equal steps).
+    /// The backbone's input for clips `[B, T, 1, S, S]`: the time-major frames `[T * B, 1, S, S]`, plus
+    /// - with `previous_frame: true` each frame's predecessor as a channel (I_{t-1}; frame 0 repeats
+    ///   itself), so the first convs can see each digit's displacement between consecutive frames;
+    /// - with `flow: true` two channels of dense optical flow (`motionChannels`).
+    /// Channel order: I_t, [I_{t-1}], [dx, dy]; shape `[T * B, C_in, S, S]`.
     func backboneFrames(_ clips: Tensor) -> Tensor {
         let frames = timeMajorFrames(clips)                                  // [T * B, 1, S, S]
-        guard config.architecture.previousFrame else { return frames }
+        let a = config.architecture
+        guard a.previousFrame || a.flow else { return frames }
         let b = clips.shape[0], t = clips.shape[1]
-        let previous = Tensor.concat([frames.slice(axis: 0, start: 0, end: b),
-                                      frames.slice(axis: 0, start: 0, end: (t - 1) * b)], axis: 0)   // row t*B+b <- (t-1)*B+b
-        return Tensor.concat([frames, previous], axis: 1)                                          // [T * B, 2, S, S]
+        var channels = [frames]
+        if a.previousFrame {
+            channels.append(Tensor.concat([frames.slice(axis: 0, start: 0, end: b),
+                                           frames.slice(axis: 0, start: 0, end: (t - 1) * b)], axis: 0))   // row t*B+b <- (t-1)*B+b
+        }
+        if a.flow { channels.append(Self.motionChannels(frames, clips: b)) }
+        return Tensor.concat(channels, axis: 1)                              // [T * B, C_in, S, S]
+    }
+
+    /// Dense optical flow into every frame from its predecessor, for time-major frames `[T * B, 1, S, S]`
+    /// (row t * B + b): `[T * B, 2, S, S]` with (dx, dy) / 8 at each pixel of frame t, the forward
+    /// displacement of its content since frame t-1 (pyramidal Lucas-Kanade, `OpticalFlow` defaults,
+    /// run from I_t to I_{t-1} and negated); zero for frame 0. A constant input: no gradient.
+    static func motionChannels(_ frames: Tensor, clips b: Int) -> Tensor {
+        let rows = frames.shape[0], h = frames.shape[2], w = frames.shape[3], plane = h * w
+        let pixels = frames.data
+        var out = [Float](repeating: 0, count: rows * 2 * plane)
+        let workers = max(1, min(ComputeThreads.count, rows - b))
+        out.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for row in stride(from: b + worker, to: rows, by: workers) {
+                    let current = Array(pixels[(row * plane)..<((row + 1) * plane)])
+                    let previous = Array(pixels[((row - b) * plane)..<((row - b + 1) * plane)])
+                    let (dx, dy) = OpticalFlow().flow(from: current, to: previous, width: w, height: h)
+                    let target = base + row * 2 * plane
+                    for i in 0..<plane { target[i] = -dx[i] / 8; target[plane + i] = -dy[i] / 8 }
+                }
+            }
+        }
+        return Tensor(out, shape: [rows, 2, h, w])
     }
 }

@@ -43,7 +43,7 @@ public final class RSTGClassifier: ClipClassifier {
         let a = config.architecture
         let d = a.hidden
         builder = PatchGraphBuilder(gridSizes: a.grids, temporalEdges: false)
-        backbone = FrameBackbone(inChannels: config.architecture.previousFrame ? 2 : 1, widths: a.backboneWidths, batchNorm: a.backboneNorm == "batch", coordinates: a.coordinates, generator: &generator)
+        backbone = FrameBackbone(inChannels: config.architecture.backboneInputChannels, widths: a.backboneWidths, batchNorm: a.backboneNorm == "batch", coordinates: a.coordinates, generator: &generator)
         embed = Linear(backbone.outChannels, d, generator: &generator)
         var time: [RSTGTimeStep] = [], space: [RSTGSpaceStep] = []
         for _ in 0..<a.rounds {
@@ -87,7 +87,7 @@ public final class RSTGClassifier: ClipClassifier {
 
     /// Node features `[T * B * K, D]` before message passing, for clips `[B, T, 1, S, S]`.
     func nodes(_ clips: Tensor) -> (x: Tensor, graph: SpaceTimeGraph) {
-        let frames = backboneFrames(clips)                     // [T * B, 1 (2 with previous_frame), S, S]
+        let frames = backboneFrames(clips)                     // [T * B, 1 (+1 previous_frame, +2 flow), S, S]
         let maps = backbone(frames)                            // [T * B, C, s, s]
         let graph = builder.build(featureMap: maps)            // features [T * B * K, C], one "frame" per (t, b)
         return (embed(graph.features), graph)                  // [T * B * K, D]

@@ -18,7 +18,7 @@ public final class MeanLSTMClassifier: ClipClassifier {
     public init(config: ModelConfig, generator: inout RandomGenerator) {
         self.config = config
         let d = config.architecture.hidden
-        backbone = FrameBackbone(inChannels: config.architecture.previousFrame ? 2 : 1, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", coordinates: config.architecture.coordinates, generator: &generator)
+        backbone = FrameBackbone(inChannels: config.architecture.backboneInputChannels, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", coordinates: config.architecture.coordinates, generator: &generator)
         embed = Linear(backbone.outChannels, d, generator: &generator)
         lstm = LSTMCell(d, d, generator: &generator)
         classifier = Linear(d, config.classCount, generator: &generator)
@@ -55,7 +55,7 @@ public final class ConvLSTMClassifier: ClipClassifier {
     public init(config: ModelConfig, generator: inout RandomGenerator) {
         self.config = config
         let d = config.architecture.hidden, p = min(config.architecture.convPool, config.mapSide)
-        backbone = FrameBackbone(inChannels: config.architecture.previousFrame ? 2 : 1, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", coordinates: config.architecture.coordinates, generator: &generator)
+        backbone = FrameBackbone(inChannels: config.architecture.backboneInputChannels, widths: config.architecture.backboneWidths, batchNorm: config.architecture.backboneNorm == "batch", coordinates: config.architecture.coordinates, generator: &generator)
         embed = Linear(backbone.outChannels * p * p, d, generator: &generator)
         lstm = LSTMCell(d, d, generator: &generator)
         classifier = Linear(d, config.classCount, generator: &generator)

@@ -59,7 +59,7 @@ public final class RegionGraphClassifier: ClipClassifier {
         let d = a.hidden
         extractor = RegionExtractor(source: RegionExtractor.Source(rawValue: a.regionSource) ?? .components,
                                     regionsPerFrame: a.regionsPerFrame, threshold: Float(a.regionThreshold))
-        backbone = FrameBackbone(inChannels: config.architecture.previousFrame ? 2 : 1, widths: a.backboneWidths, batchNorm: a.backboneNorm == "batch", coordinates: a.coordinates, generator: &generator)
+        backbone = FrameBackbone(inChannels: config.architecture.backboneInputChannels, widths: a.backboneWidths, batchNorm: a.backboneNorm == "batch", coordinates: a.coordinates, generator: &generator)
         nodeEmbed = Linear(backbone.outChannels + Self.geometryWidth, d, generator: &generator)
         var sim: [SimilarityGraph] = [], ws: [Linear] = [], wf: [Linear] = [], wb: [Linear] = [], norms: [LayerNorm] = []
         for _ in 0..<a.gcnLayers {

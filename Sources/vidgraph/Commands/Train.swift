@@ -126,8 +126,9 @@ struct Train: ParsableCommand {
                 let (valAccuracy, valLoss) = trainer.evaluate()
                 accuracyPoints.append((trainer.step, valAccuracy))
                 writeLog(["\(trainer.epoch)", "\(trainer.step)", String(format: "%.5f", valLoss), String(format: "%.5f", valAccuracy), String(format: "%.6g", lr), String(format: "%.1f", elapsed())])
-                printError(String(format: "train: epoch %d step %d val accuracy %.4f val loss %.4f (%d clips, %.0fs)%@",
-                                  trainer.epoch, trainer.step, valAccuracy, valLoss, modelConfig.data.valClips,
+                let syncAUC = trainer.evaluateSync().map { String(format: " sync AUC %.3f", $0) } ?? ""
+                printError(String(format: "train: epoch %d step %d val accuracy %.4f val loss %.4f%@ (%d clips, %.0fs)%@",
+                                  trainer.epoch, trainer.step, valAccuracy, valLoss, syncAUC, modelConfig.data.valClips,
                                   Date().timeIntervalSince(evalStart), valAccuracy > trainer.bestValAccuracy ? " best" : ""))
                 if valAccuracy > trainer.bestValAccuracy {
                     trainer.bestValAccuracy = valAccuracy
