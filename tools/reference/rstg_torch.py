@@ -97,6 +97,9 @@ class Peer:
         self.residual = a.get("residual", False)
         self.coordinates = a.get("coordinates", False)
         self.previous_frame = a.get("previous_frame", False)
+        if a.get("flow", False):
+            # The optical-flow input channels (pyramidal Lucas-Kanade in Swift) have no PyTorch twin.
+            raise SystemExit("rstg_torch.py: models with flow: true are not supported (no Lucas-Kanade peer)")
         self.adj = neighbours(self.grids)
 
     def linear(self, x, name):
