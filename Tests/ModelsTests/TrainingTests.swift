@@ -134,6 +134,20 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try ClipTrainer(config: lstm, mnist: nil))
     }
 
+    /// ROC AUC: perfect ranking 1, reversed 0, ties half, one class only nil; and the synchrony AUC
+    /// of a fresh head is a probability.
+    func testSyncAUC() throws {
+        XCTAssertEqual(ClipTrainer.rocAUC([(0.1, false), (0.9, true), (0.2, false), (0.8, true)]), 1)
+        XCTAssertEqual(ClipTrainer.rocAUC([(0.9, false), (0.1, true)]), 0)
+        XCTAssertEqual(ClipTrainer.rocAUC([(0.5, false), (0.5, true), (0.7, true)]), 0.75)
+        XCTAssertNil(ClipTrainer.rocAUC([(0.5, true)]))
+        var config = try tinyConfig(batch: 2)
+        config.training.syncWeight = 1
+        let auc = try XCTUnwrap(try ClipTrainer(config: config, mnist: nil).evaluateSync(count: 6, batchSize: 4))
+        XCTAssertTrue((0...1).contains(auc))
+        XCTAssertNil(try ClipTrainer(config: try tinyConfig(batch: 2), mnist: nil).evaluateSync(count: 2))
+    }
+
     func testScheduleAndEvaluation() throws {
         var config = try tinyConfig()
         config.training.schedule = "cosine"
