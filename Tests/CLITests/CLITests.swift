@@ -67,6 +67,27 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// A training config the trainer refuses (the synchrony loss on a region-graph model) fails with
+    /// one error line naming the key, and leaves no run folder behind.
+    func testTrainRefusedConfigLeavesNoFolder() throws {
+        let dir = try tempDir()
+        let config = dir.appendingPathComponent("bad.yaml")
+        try """
+        name: bad
+        kind: regions
+        classes: syncmnist
+        architecture: {backbone_widths: [4, 4, 8], hidden: 8}
+        training: {epochs: 1, clips_per_epoch: 8, batch_size: 2, sync_weight: 1}
+        data: {mnist: none, val_clips: 2}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run")
+        let r = try run(["train", "--config", config.path, "--out", out.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("sync_weight"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }.count, 1, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
     func testInfoTable() throws {
         let path = try clip()
         let r = try run(["info", path])

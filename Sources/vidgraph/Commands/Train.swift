@@ -63,13 +63,14 @@ struct Train: ParsableCommand {
         ComputeThreads.count = modelConfig.training.threads
 
         let digits = try loadDigits(modelConfig, configURL: configURL)
+        // Build the trainer first: a config it refuses leaves no run folder behind.
+        let trainer = try ClipTrainer(config: modelConfig, mnist: digits)
         let folder = URL(fileURLWithPath: out ?? "runs/\(modelConfig.name)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let checkpointURL = folder.appendingPathComponent("checkpoint.safetensors")
         let logURL = folder.appendingPathComponent("log.csv")
         let modelURL = folder.appendingPathComponent("model.safetensors")
 
-        let trainer = try ClipTrainer(config: modelConfig, mnist: digits)
         let commandLine = (["vidgraph"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         var lossPoints: [(step: Int, value: Double)] = [], accuracyPoints: [(step: Int, value: Double)] = []
         if resume {
