@@ -45,37 +45,31 @@ extension ClipTrainer {
     /// `0 ..< count` (nil without a head): the ROC AUC of its logit over the finest-grid cells of
     /// frames 1... that hold exactly one digit centre, positives being the synchronous digits' cells.
     /// A model that only knows where digits are scores 0.5; one that sees synchrony approaches 1.
+    /// (`validate` gives it together with the accuracy from the same forward passes.)
     public func evaluateSync(count: Int? = nil, batchSize: Int = 50) -> Double? {
-        guard let syncHead, let rstg = model as? RSTGClassifier else { return nil }
-        let n = count ?? config.data.valClips
-        let cells = rstg.builder.cells, k = cells.count, t = SyncMNIST.frameCount
+        syncHead == nil ? nil : validate(count: count, batchSize: batchSize).syncAUC
+    }
+
+    /// The scored cells of validation clips `firstClip ..< firstClip + count` for the AUC: the head's
+    /// logits `[T * B * K]` (rows (t, b, k)) at fine cells of frames 1... holding exactly one digit
+    /// centre, labelled positive when that digit is one of a synchronous pair.
+    func syncScores(_ logits: [Float], firstClip: Int, count b: Int, builder: PatchGraphBuilder) -> [(logit: Float, positive: Bool)] {
+        let cells = builder.cells, k = cells.count, t = SyncMNIST.frameCount
         let fine = cells.indices.filter { cells[$0].scale == 0 }
-        model.setTraining(false)
-        defer { model.setTraining(true) }
         var scored: [(logit: Float, positive: Bool)] = []
-        var start = 0
-        while start < n {
-            let end = min(start + batchSize, n), b = end - start
-            let data = validation.batch(indices: Array(start..<end))
-            let logits = GradMode.disabled {
-                syncHead(rstg.nodeStates(Self.clipTensor(data.frames, count: b)).reshaped([t * b * k, model.featureWidth])).data
-            }
-            for i in 0..<b {
-                let layout = validation.layout(index: start + i)
-                for frame in 1..<t {
-                    // Digit slots whose centre falls in each fine cell.
-                    var occupants = [[Int]](repeating: [], count: k)
-                    for (slot, p) in layout.positions[frame].enumerated() {
-                        for c in fine where Self.holdsCentre(cells[c], of: p) { occupants[c].append(slot) }
-                    }
-                    for c in fine where occupants[c].count == 1 {
-                        scored.append((logits[(frame * b + i) * k + c], layout.synchronous && occupants[c][0] < 2))
-                    }
+        for i in 0..<b {
+            let layout = validation.layout(index: firstClip + i)
+            for frame in 1..<t {
+                var occupants = [[Int]](repeating: [], count: k)   // digit slots whose centre is in each fine cell
+                for (slot, p) in layout.positions[frame].enumerated() {
+                    for c in fine where Self.holdsCentre(cells[c], of: p) { occupants[c].append(slot) }
+                }
+                for c in fine where occupants[c].count == 1 {
+                    scored.append((logits[(frame * b + i) * k + c], layout.synchronous && occupants[c][0] < 2))
                 }
             }
-            start = end
         }
-        return Self.rocAUC(scored)
+        return scored
     }
 
     /// ROC AUC (probability that a random positive outscores a random negative, ties count half).

@@ -147,25 +147,53 @@ public final class ClipTrainer {
         return (loss.item, Float(correct) / Float(batch.labels.count))
     }
 
+    /// One pass over validation clips `0 ..< count`.
+    public struct Validation: Sendable {
+        /// Top-1 accuracy and mean cross-entropy.
+        public var accuracy: Double, loss: Double
+        /// ROC AUC of the synchrony head (`evaluateSync`); nil without a head.
+        public var syncAUC: Double?
+    }
+
     /// Accuracy and mean loss on validation clips `0 ..< count` (no tape).
     public func evaluate(count: Int? = nil, batchSize: Int = 50) -> (accuracy: Double, loss: Double) {
+        let v = validate(count: count, batchSize: batchSize)
+        return (v.accuracy, v.loss)
+    }
+
+    /// Accuracy, mean loss and (with a synchrony head) its AUC on validation clips `0 ..< count`,
+    /// from one forward pass per batch (no tape).
+    public func validate(count: Int? = nil, batchSize: Int = 50) -> Validation {
         let n = count ?? config.data.valClips
         model.setTraining(false)
         defer { model.setTraining(true) }
+        let synchrony = syncHead.flatMap { head in (model as? RSTGClassifier).map { (head, $0) } }
         var correct = 0
         var lossSum = 0.0
+        var scored: [(logit: Float, positive: Bool)] = []
         var start = 0
         while start < n {
-            let end = min(start + batchSize, n)
+            let end = min(start + batchSize, n), b = end - start
             let data = validation.batch(indices: Array(start..<end))
             GradMode.disabled {
-                let logits = model.logits(Self.clipTensor(data.frames, count: end - start))
+                let clips = Self.clipTensor(data.frames, count: b)
+                let logits: Tensor
+                if let (head, rstg) = synchrony {
+                    let states = rstg.nodeStates(clips)                                    // [T, B, K, D]
+                    logits = rstg.classifier(rstg.readout(states))
+                    let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
+                    let syncLogits = head(states.reshaped([t * b * k, model.featureWidth])).data  // [T * B * K]
+                    scored += syncScores(syncLogits, firstClip: start, count: b, builder: rstg.builder)
+                } else {
+                    logits = model.logits(clips)
+                }
                 lossSum += Double(Loss.crossEntropy(logits, targets: data.labels, reduction: .sum).item)
                 correct += zip(logits.argmaxLastAxis(), data.labels).filter { $0 == $1 }.count
             }
             start = end
         }
-        return (Double(correct) / Double(max(n, 1)), lossSum / Double(max(n, 1)))
+        return Validation(accuracy: Double(correct) / Double(max(n, 1)), loss: lossSum / Double(max(n, 1)),
+                          syncAUC: synchrony == nil ? nil : Self.rocAUC(scored))
     }
 
     /// Writes model + optimiser + step to `url` (atomically, via a temporary name).

@@ -124,10 +124,11 @@ struct Train: ParsableCommand {
             }
             if trainer.step % trainer.stepsPerEpoch == 0 {
                 let evalStart = Date()
-                let (valAccuracy, valLoss) = trainer.evaluate()
+                let validation = trainer.validate()
+                let (valAccuracy, valLoss) = (validation.accuracy, validation.loss)
                 accuracyPoints.append((trainer.step, valAccuracy))
                 writeLog(["\(trainer.epoch)", "\(trainer.step)", String(format: "%.5f", valLoss), String(format: "%.5f", valAccuracy), String(format: "%.6g", lr), String(format: "%.1f", elapsed())])
-                let syncAUC = trainer.evaluateSync().map { String(format: " sync AUC %.3f", $0) } ?? ""
+                let syncAUC = validation.syncAUC.map { String(format: " sync AUC %.3f", $0) } ?? ""
                 printError(String(format: "train: epoch %d step %d val accuracy %.4f val loss %.4f%@ (%d clips, %.0fs)%@",
                                   trainer.epoch, trainer.step, valAccuracy, valLoss, syncAUC, modelConfig.data.valClips,
                                   Date().timeIntervalSince(evalStart), valAccuracy > trainer.bestValAccuracy ? " best" : ""))
