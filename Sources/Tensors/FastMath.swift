@@ -88,13 +88,50 @@ enum FastMath {
         }
     }
 
-    /// Writes e^(src - shift) to `dst` and returns the sum of the written values.
+    /// e^x for x <= 0 (softmax after the row maximum is subtracted), with the accuracy of `exp`:
+    /// no overflow to guard, so 2^n is one exponent-field factor (n >= -126 after the clamp at -87);
+    /// 0 below -87 and for -inf; NaN propagates through the polynomial.
+    @inline(__always)
+    static func expNonPositive(_ x: Vector) -> Vector {
+        let low: Float = -87
+        let c = x.replacing(with: low, where: x .< low)
+        let shifted = c * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
+        var r = c - n * 0.693_359_375
+        r = r + n * 2.121_944_4e-4
+        var p = Vector(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_59e-2
+        p = p * r + 1.666_666_55e-1
+        p = p * r + 5.000_000_12e-1
+        let y = p * r * r + r + 1
+        let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        var result = y * unsafeBitCast((ni &+ 127) &<< 23, to: Vector.self)
+        result.replace(with: 0, where: x .< low)
+        return result
+    }
+
+    /// Multiplies `count` values in place by `factor`, 16 lanes at a time.
+    @inline(__always)
+    static func scale(_ dst: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        var i = 0
+        while i + 16 <= count {
+            let v = UnsafeRawPointer(dst + i).loadUnaligned(as: Vector.self) * factor
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: Vector.self)
+            i += 16
+        }
+        while i < count { dst[i] *= factor; i += 1 }
+    }
+
+    /// Writes e^(src - shift) to `dst` and returns the sum of the written values; `shift` is at
+    /// least every src value (the row maximum), so the exponents are <= 0.
     @inline(__always)
     static func expShifted(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
         var total = Vector(repeating: 0)
         var i = 0
         while i + 16 <= count {
-            let v = exp(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self) - shift)
+            let v = expNonPositive(UnsafeRawPointer(src + i).loadUnaligned(as: Vector.self) - shift)
             UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: Vector.self)
             total += v
             i += 16
@@ -103,7 +140,7 @@ enum FastMath {
         if i < count {
             var v = Vector(repeating: -.infinity)
             for j in 0..<(count - i) { v[j] = src[i + j] - shift }
-            let y = exp(v)
+            let y = expNonPositive(v)
             for j in 0..<(count - i) { dst[i + j] = y[j]; sum += y[j] }
         }
         return sum

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Splits loops over independent items into a few contiguous ranges run concurrently
-/// (vidgraph targets 2-core machines; OpenBLAS handles its own threads).
+/// (vidgraph targets 2-core machines). The one pool: large GEMMs are split over it too (`BLAS`).
 enum Parallel {
     /// Number of concurrent ranges used by the element loops.
     nonisolated(unsafe) static var workers = Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))
@@ -72,7 +72,8 @@ final class ScratchBuffer {
     }
 }
 
-/// The number of threads vidgraph's tensor ops use (OpenBLAS and the element loops together).
+/// The number of threads vidgraph's tensor ops use (GEMM blocks and element loops share one pool;
+/// OpenBLAS itself stays at one thread, see `BLAS`).
 public enum ComputeThreads {
     /// Threads for GEMMs and for the parallel element loops (default: min(2, cores)).
     public static var count: Int {
@@ -80,7 +81,6 @@ public enum ComputeThreads {
         set {
             precondition(newValue >= 1, "ComputeThreads: \(newValue) threads")
             Parallel.workers = newValue
-            BLAS.setThreads(newValue)
         }
     }
 }

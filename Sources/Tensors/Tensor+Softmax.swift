@@ -37,6 +37,8 @@ extension Tensor {
                             if log {
                                 let logTotal = Foundation.log(total) + m
                                 for k in 0..<n { dst[base + k * inner] = src[base + k * inner] - logTotal }
+                            } else if inner == 1 {
+                                FastMath.scale(dst.baseAddress! + base, count: n, by: 1 / total)
                             } else {
                                 let inv = 1 / total
                                 for k in 0..<n { dst[base + k * inner] *= inv }

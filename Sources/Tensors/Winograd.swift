@@ -34,7 +34,7 @@
 /// column is computed and cropped. The backward uses the same machinery: the input gradient is this
 /// convolution of the output gradient with flipped, transposed filters, and the weight gradient is
 /// the adjoint in the transformed domain (`weightGradient`). Transforms are split over channels and
-/// tile rows with `Parallel`; the GEMMs use OpenBLAS's threads.
+/// tile rows with `Parallel`, and the per-position GEMMs by position.
 enum Winograd {
     /// Which conv2d path a qualifying convolution takes (tests force each one).
     enum Mode { case automatic, always, never }
@@ -174,10 +174,13 @@ enum Winograd {
             let t = rows.count * tilesW
             transformInput(x, inChannels: cin, height: height, width: width, padH: padH, padW: padW,
                            layout: layout, tileRows: rows, v: v.pointer)
-            for xi in 0..<positions {
-                BLAS.sgemm(transposeA: false, transposeB: false, m: cout, n: t, k: cin,
-                           a: u + xi * filterPlane(outChannels: cout, inChannels: cin), lda: cin, b: v.pointer + xi * (cin * t + planePad), ldb: t,
-                           c: mm.pointer + xi * (cout * t + planePad), ldc: t)
+            // The (m+2)^2 independent GEMMs are shared out by position (each one single-threaded).
+            Parallel.forRanges(positions) { range in
+                for xi in range {
+                    BLAS.serialSgemm(transposeA: false, transposeB: false, m: cout, n: t, k: cin,
+                                     a: u + xi * filterPlane(outChannels: cout, inChannels: cin), lda: cin, b: v.pointer + xi * (cin * t + planePad), ldb: t,
+                                     c: mm.pointer + xi * (cout * t + planePad), ldc: t)
+                }
             }
             transformOutput(mm.pointer, outChannels: cout, outH: outH, outW: outW, layout: layout,
                             tileRows: rows, bias: bias, out: out, accumulate: accumulate)
@@ -451,11 +454,13 @@ extension Winograd {
             transformInput(x, inChannels: cin, height: geo.height, width: geo.width, padH: geo.padH, padW: geo.padW,
                            layout: layout, tileRows: rows, v: v.pointer)
             transformGradient(g, outChannels: cout, outH: outH, outW: outW, layout: layout, tileRows: rows, gt: gt.pointer)
-            for xi in 0..<positions {
-                BLAS.sgemm(transposeA: false, transposeB: true, m: cout, n: cin, k: t,
-                           a: gt.pointer + xi * (cout * t + planePad), lda: t,
-                           b: v.pointer + xi * (cin * t + planePad), ldb: t,
-                           beta: r0 == 0 ? 0 : 1, c: s.pointer + xi * sPlane, ldc: cin)
+            Parallel.forRanges(positions) { range in
+                for xi in range {
+                    BLAS.serialSgemm(transposeA: false, transposeB: true, m: cout, n: cin, k: t,
+                                     a: gt.pointer + xi * (cout * t + planePad), lda: t,
+                                     b: v.pointer + xi * (cin * t + planePad), ldb: t,
+                                     beta: r0 == 0 ? 0 : 1, c: s.pointer + xi * sPlane, ldc: cin)
+                }
             }
         }
         // dw += G^T S G per filter: gT is G^T ([3, alpha]).

@@ -41,6 +41,28 @@ final class FastMathTests: XCTestCase {
         sweep(FastMath.exp, { Foundation.exp($0) }, from: -87, to: 88.7, relative: 3e-7, absolute: 0, label: "exp")
     }
 
+    /// The softmax exponential (x <= 0, one exponent factor) keeps exp's accuracy down to its clamp.
+    func testExpNonPositiveAccuracy() {
+        sweep(FastMath.expNonPositive, { Foundation.exp($0) }, from: -87, to: 0, relative: 3e-7, absolute: 0, label: "expNonPositive")
+        var v = FastMath.Vector(repeating: 0)
+        let inputs: [Float] = [-.infinity, -200, -87.5, -87, -86.9, .nan, -1e-8, -0.0]
+        for (i, x) in inputs.enumerated() { v[i] = x }
+        let e = FastMath.expNonPositive(v)
+        XCTAssertEqual(e[0], 0); XCTAssertEqual(e[1], 0); XCTAssertEqual(e[2], 0)
+        XCTAssertEqual(e[3], Foundation.exp(-87), accuracy: Foundation.exp(-87) * 3e-7)
+        XCTAssertEqual(e[4], Foundation.exp(-86.9), accuracy: Foundation.exp(-86.9) * 3e-7)
+        XCTAssertTrue(e[5].isNaN); XCTAssertEqual(e[6], 1); XCTAssertEqual(e[7], 1)
+    }
+
+    /// `scale` multiplies every element, the 16-lane body and the scalar tail alike.
+    func testScale() {
+        for count in [0, 3, 16, 17, 40] {
+            var xs = (0..<count).map { Float($0) - 7.5 }
+            xs.withUnsafeMutableBufferPointer { FastMath.scale($0.baseAddress ?? UnsafeMutablePointer(bitPattern: 8)!, count: count, by: -0.25) }
+            XCTAssertEqual(xs, (0..<count).map { (Float($0) - 7.5) * -0.25 }, "count \(count)")
+        }
+    }
+
     func testSigmoidAndTanhAccuracy() {
         sweep(FastMath.sigmoid, { 1 / (1 + Foundation.exp(-$0)) }, from: -30, to: 30, relative: 5e-7, absolute: 1e-30, label: "sigmoid")
         sweep(FastMath.tanh, { Foundation.tanh($0) }, from: -12, to: 12, relative: 5e-7, absolute: 1e-30, label: "tanh")

@@ -17,7 +17,7 @@ struct BenchGraphs: ParsableCommand {
     @Option(help: "Threads (OpenBLAS and segment ops).") var threads = 2
 
     func run() throws {
-        BLAS.setThreads(threads)
+        ComputeThreads.count = threads
         SegmentParallel.maxThreads = threads
         var rng = RandomGenerator(seed: 0)
         let sources = (0..<edges).map { _ in Int32(rng.next() % UInt64(nodes)) }
