@@ -72,4 +72,22 @@ public final class BatchNorm2d: Module {
         return NormalizationKernels.channelNormalize(x, channels: c, mean: runningMean.data, variance: runningVar.data,
                                                      weight: weight, bias: bias, eps: config.eps, batchStatistics: false)
     }
+
+    /// The weights of one convolution followed by this layer in inference mode (running statistics):
+    /// with s_c = weight_c / sqrt(running_var_c + eps), `BN(conv(x; W, b)) = conv(x; s W, s (b - mu) + beta)`.
+    /// `convWeight` is `[C, ...]` (output channels first), `convBias` `[C]` or nil; no tape is recorded.
+    public func folded(convWeight: Tensor, convBias: Tensor?) -> (weight: Tensor, bias: Tensor) {
+        let c = config.channels
+        precondition(convWeight.rank >= 1 && convWeight.shape[0] == c, "BatchNorm2d.folded: weight \(convWeight.shape) for \(c) channels")
+        let perChannel = convWeight.count / c
+        let gamma = weight?.data, beta = bias?.data, mean = runningMean.data, variance = runningVar.data
+        var w = convWeight.data, b = [Float](repeating: 0, count: c)
+        let convB = convBias?.data
+        for ch in 0..<c {
+            let scale = (gamma?[ch] ?? 1) / (variance[ch] + config.eps).squareRoot()
+            for i in 0..<perChannel { w[ch * perChannel + i] *= scale }
+            b[ch] = ((convB?[ch] ?? 0) - mean[ch]) * scale + (beta?[ch] ?? 0)
+        }
+        return (Tensor(w, shape: convWeight.shape), Tensor(b, shape: [c]))
+    }
 }

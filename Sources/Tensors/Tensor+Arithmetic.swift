@@ -28,14 +28,9 @@ extension Tensor {
             a.data.withUnsafeBufferPointer { pa in
                 b.data.withUnsafeBufferPointer { pb in
                     out.withUnsafeMutableBufferPointer { po in
+                        let o0 = po.baseAddress!, a0 = pa.baseAddress!, b0 = pb.baseAddress!
                         Broadcasting.forEachIndex(shape: outShape, strides: [sa, sb]) { o, offs, inner, st in
-                            let ia = offs[0], ib = offs[1], ja = st[0], jb = st[1]
-                            switch kind {
-                            case .add: for j in 0..<inner { po[o + j] = pa[ia + j * ja] + pb[ib + j * jb] }
-                            case .sub: for j in 0..<inner { po[o + j] = pa[ia + j * ja] - pb[ib + j * jb] }
-                            case .mul: for j in 0..<inner { po[o + j] = pa[ia + j * ja] * pb[ib + j * jb] }
-                            case .div: for j in 0..<inner { po[o + j] = pa[ia + j * ja] / pb[ib + j * jb] }
-                            }
+                            binaryRow(kind, o0 + o, a0 + offs[0], st[0], b0 + offs[1], st[1], inner)
                         }
                     }
                 }
@@ -73,6 +68,34 @@ extension Tensor {
                     b.accumulateGrad(Broadcasting.reduce(gb, from: outShape, to: b.shape))
                 }
             }
+        }
+    }
+
+    /// One innermost row of a broadcast binary op: dst[j] = a[j * ja] op b[j * jb]. The common strides
+    /// (1 and 1, 1 and 0 for a broadcast bias or column, 0 and 1) get unit-stride loops the compiler
+    /// vectorises; others the generic strided loop.
+    @inline(__always)
+    private static func binaryRow(_ kind: BinaryKind, _ dst: UnsafeMutablePointer<Float>,
+                                  _ a: UnsafePointer<Float>, _ ja: Int, _ b: UnsafePointer<Float>, _ jb: Int, _ count: Int) {
+        @inline(__always)
+        func rows(_ f: (Float, Float) -> Float) {
+            if ja == 1 && jb == 1 {
+                for j in 0..<count { dst[j] = f(a[j], b[j]) }
+            } else if ja == 1 && jb == 0 {
+                let y = b[0]
+                for j in 0..<count { dst[j] = f(a[j], y) }
+            } else if ja == 0 && jb == 1 {
+                let x = a[0]
+                for j in 0..<count { dst[j] = f(x, b[j]) }
+            } else {
+                for j in 0..<count { dst[j] = f(a[j * ja], b[j * jb]) }
+            }
+        }
+        switch kind {
+        case .add: rows(+)
+        case .sub: rows(-)
+        case .mul: rows(*)
+        case .div: rows(/)
         }
     }
 

@@ -29,6 +29,25 @@ final class ModuleBehaviourTests: XCTestCase {
         XCTAssertEqual(y.shape, [2, 4, 5, 3])
     }
 
+    /// BatchNorm2d folded into the convolution before it equals the convolution followed by the
+    /// BatchNorm in inference mode (running statistics, affine parameters).
+    func testBatchNormFoldsIntoConvolution() {
+        var g = RandomGenerator(seed: 31)
+        let conv = Conv2d(3, 5, kernel: 3, padding: 1, generator: &g)
+        let bn = BatchNorm2d(5)
+        bn.isTraining = false
+        bn.runningMean.assign(Tensor.normal([5], generator: &g).data)
+        bn.runningVar.assign(Tensor.uniform([5], low: 0.2, high: 3, generator: &g).data)
+        bn.weight!.assign(Tensor.normal([5], generator: &g).data)
+        bn.bias!.assign(Tensor.normal([5], generator: &g).data)
+        let x = Tensor.normal([2, 3, 7, 6], generator: &g)
+        let expected = GradMode.disabled { bn(conv(x)) }
+        let (w, b) = bn.folded(convWeight: conv.weight, convBias: conv.bias)
+        let folded = GradMode.disabled { Tensor.conv2d(x, weight: w, bias: b, padding: (1, 1)) }
+        XCTAssertEqual(folded.shape, expected.shape)
+        for i in 0..<expected.count { XCTAssertEqual(folded.data[i], expected.data[i], accuracy: 1e-4 * (1 + abs(expected.data[i]))) }
+    }
+
     func testDropoutTrainingAndEvaluation() {
         let drop = Dropout(p: 0.25, seed: 1)
         let x = Tensor.ones([4000], requiresGrad: true)

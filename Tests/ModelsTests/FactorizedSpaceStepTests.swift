@@ -27,4 +27,22 @@ final class FactorizedSpaceStepTests: XCTestCase {
             }
         }
     }
+
+    /// Without the tape the step takes the fused attention-pooling kernel: same values as the
+    /// reference step, with a non-zero adjacency bias so the neighbour term counts.
+    func testInferencePathMatchesReferenceStep() {
+        var g = RandomGenerator(seed: 22)
+        for positional in [false, true] {
+            let step = RSTGSpaceStep(channels: 6, hidden: 5, positions: positional ? 14 : nil, generator: &g)
+            for (name, p) in step.namedParameters() where name == "adjacency_bias" { p.assign([0.7]) }
+            let graph = PatchGraphBuilder(temporalEdges: false).build(featureMap: Tensor.uniform([3, 6, 6, 6], generator: &g))
+            let pairs = RSTGSpaceStep.framePairs(graph)
+            let x = Tensor.normal([graph.nodeCount, 6], std: 2, generator: &g)
+            let reference = GradMode.disabled { step(x, pairs: pairs) }
+            let fast = GradMode.disabled { FactorizedSpaceStep(step)(x, pairs: pairs) }
+            XCTAssertFalse(fast.requiresGrad)
+            XCTAssertEqual(fast.shape, reference.shape)
+            for i in 0..<reference.count { XCTAssertEqual(fast.data[i], reference.data[i], accuracy: 1e-5) }
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Graphs
 import Layers
 import Tensors
@@ -48,14 +49,22 @@ struct FactorizedSpaceStep {
         let wb = sendFirstWeight.slice(axis: 1, start: c, end: 2 * c)                          // [H, C]
         let towardTarget = Tensor.matmul(h, wa, transposeB: true) + sendFirstBias              // [N, H]
         let fromSource = Tensor.matmul(h, wb, transposeB: true)                                // [N, H]
-        let hidden = (towardTarget.indexSelect(axis: 0, indices: adj.targets)
-            + fromSource.indexSelect(axis: 0, indices: adj.sources)).relu()                    // [E, H]
-        let q = (Tensor.matmul(h, queryWeight, transposeB: true) + queryBias).indexSelect(axis: 0, indices: adj.targets)   // [E, C]
-        let k = (Tensor.matmul(h, keyWeight, transposeB: true) + keyBias).indexSelect(axis: 0, indices: adj.sources)       // [E, C]
-        let scores = (q * k).sum(axis: 1, keepDims: true) * (1 / Float(c).squareRoot())
-            + adjacencyBias * Tensor(pairs.neighbour, shape: [e, 1])                           // [E, 1]
-        let alpha = scores.segmentSoftmax(adj.byTarget)                                        // [E, 1]
-        let pooled = (hidden * alpha).segmentSum(adj.byTarget)                                 // [N, H]
+        let queries = Tensor.matmul(h, queryWeight, transposeB: true) + queryBias               // [N, C]
+        let keys = Tensor.matmul(h, keyWeight, transposeB: true) + keyBias                     // [N, C]
+        let pooled: Tensor                                                                     // [N, H]
+        if !GradMode.isEnabled {
+            pooled = Self.attentionPooling(towardTarget: towardTarget, fromSource: fromSource, queries: queries, keys: keys,
+                                           pairs: pairs, adjacencyBias: adjacencyBias.data[0])
+        } else {
+            let hidden = (towardTarget.indexSelect(axis: 0, indices: adj.targets)
+                + fromSource.indexSelect(axis: 0, indices: adj.sources)).relu()                // [E, H]
+            let q = queries.indexSelect(axis: 0, indices: adj.targets)                          // [E, C]
+            let k = keys.indexSelect(axis: 0, indices: adj.sources)                             // [E, C]
+            let scores = (q * k).sum(axis: 1, keepDims: true) * (1 / Float(c).squareRoot())
+                + adjacencyBias * Tensor(pairs.neighbour, shape: [e, 1])                       // [E, 1]
+            let alpha = scores.segmentSoftmax(adj.byTarget)                                    // [E, 1]
+            pooled = (hidden * alpha).segmentSum(adj.byTarget)                                 // [N, H]
+        }
         let gathered = Tensor.matmul(pooled, sendSecondWeight, transposeB: true) + sendSecondBias   // [N, C]
         let z = Tensor.concat([x, gathered], axis: 1)                                          // [N, 2C]
         let u = Tensor.matmul(Tensor.matmul(z, update["update.0.weight"]!, transposeB: true).adding(update["update.0.bias"]!).relu(),
@@ -63,6 +72,60 @@ struct FactorizedSpaceStep {
         let centred = u - u.mean(axis: -1, keepDims: true)
         let variance = (centred * centred).mean(axis: -1, keepDims: true)
         return centred / (variance + 1e-5).sqrt() * update["norm.weight"]! + update["norm.bias"]!
+    }
+}
+
+extension FactorizedSpaceStep {
+    /// Inference (no tape): the attention-pooled first-layer messages of every node in one pass,
+    /// without the `[E, H]` and `[E, C]` edge tensors. For target i and its edges e = (j -> i):
+    /// `s_e = q_i . k_j / sqrt(C) + beta n_e`, `alpha = softmax_e(s)`,
+    /// `pooled_i = sum_e alpha_e ReLU(t_i + f_j)`: the same values as the taped path.
+    /// towardTarget t, fromSource f `[N, H]`; queries, keys `[N, C]` -> `[N, H]`.
+    static func attentionPooling(towardTarget: Tensor, fromSource: Tensor, queries: Tensor, keys: Tensor,
+                                 pairs: PairCache.Pairs, adjacencyBias beta: Float) -> Tensor {
+        let n = towardTarget.shape[0], hd = towardTarget.shape[1], c = queries.shape[1]
+        let index = pairs.adjacency.byTarget
+        let scale = 1 / Float(c).squareRoot()
+        var out = [Float](repeating: 0, count: n * hd)
+        towardTarget.data.withUnsafeBufferPointer { tb in
+        fromSource.data.withUnsafeBufferPointer { fb in
+        queries.data.withUnsafeBufferPointer { qb in
+        keys.data.withUnsafeBufferPointer { kb in
+        pairs.adjacency.sources.withUnsafeBufferPointer { sources in
+        pairs.neighbour.withUnsafeBufferPointer { neighbour in
+        index.rowPtr.withUnsafeBufferPointer { rowPtr in
+        index.order.withUnsafeBufferPointer { order in
+        out.withUnsafeMutableBufferPointer { po in
+            let t = tb.baseAddress!, f = fb.baseAddress!, q = qb.baseAddress!, k = kb.baseAddress!
+            let workers = Swift.max(1, Swift.min(ComputeThreads.count, n / 256))
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                let range = (n * worker / workers)..<(n * (worker + 1) / workers)
+                var scores = [Float]()
+                for i in range {
+                    let start = Int(rowPtr[i]), end = Int(rowPtr[i + 1])
+                    guard end > start else { continue }
+                    scores.removeAll(keepingCapacity: true)
+                    var top = -Float.infinity
+                    let qi = q + i * c
+                    for pos in start..<end {
+                        let e = Int(order[pos]), kj = k + Int(sources[e]) * c
+                        var dot: Float = 0
+                        for ch in 0..<c { dot += qi[ch] * kj[ch] }
+                        let score = dot * scale + beta * neighbour[e]
+                        scores.append(score)
+                        top = Swift.max(top, score)
+                    }
+                    var total: Float = 0
+                    for s in scores.indices { scores[s] = Foundation.exp(scores[s] - top); total += scores[s] }
+                    let row = po.baseAddress! + i * hd, ti = t + i * hd
+                    for (s, pos) in (start..<end).enumerated() {
+                        let fj = f + Int(sources[Int(order[pos])]) * hd, alpha = scores[s] / total
+                        for ch in 0..<hd { row[ch] += alpha * Swift.max(0, ti[ch] + fj[ch]) }
+                    }
+                }
+            }
+        }}}}}}}}}
+        return Tensor(out, shape: [n, hd])
     }
 }
 

@@ -52,8 +52,15 @@ public final class FrameBackbone: Module {
     public func callAsFunction(_ frames: Tensor) -> Tensor {
         var x = coordinates ? Tensor.concat([frames, Self.coordinateChannels(like: frames)], axis: 1) : frames
         for (i, conv) in convs.enumerated() {
-            x = conv(x)                                           // [F, C_i, s, s]
-            if !norms.isEmpty { x = norms[i](x) }
+            if !norms.isEmpty && !norms[i].isTraining && !GradMode.isEnabled {
+                // Inference: the BatchNorm folded into the convolution (one pass instead of two).
+                let (w, b) = norms[i].folded(convWeight: conv.weight, convBias: conv.bias)
+                x = Tensor.conv2d(x, weight: w, bias: b, stride: conv.config.stride, padding: conv.config.padding,
+                                  dilation: conv.config.dilation, groups: conv.config.groups)   // [F, C_i, s, s]
+            } else {
+                x = conv(x)                                       // [F, C_i, s, s]
+                if !norms.isEmpty { x = norms[i](x) }
+            }
             // max-pool then ReLU: equal to ReLU then max-pool (ReLU is monotone), with a 4x smaller ReLU.
             x = x.maxPool2d(kernel: (2, 2)).relu()                // [F, C_i, s / 2, s / 2]
         }
