@@ -50,6 +50,18 @@ extension Tensor {
                         } else {
                             b = x + n0 * geo.inChannels * p
                         }
+                        if images.count > 1 && p >= 256 {
+                            // Images large enough for their own GEMM: written in place, no staging copy.
+                            for t in 0..<images.count {
+                                for gi in 0..<groups {
+                                    BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: p, k: geo.rowsPerGroup,
+                                               a: w + gi * geo.outPerGroup * geo.rowsPerGroup, lda: geo.rowsPerGroup,
+                                               b: b + gi * geo.rowsPerGroup * ncols + t * p, ldb: ncols,
+                                               c: o + (n0 + t) * cout * p + gi * geo.outPerGroup * p, ldc: p)
+                                }
+                            }
+                            continue
+                        }
                         let c = images.count == 1 ? o + n0 * cout * p : staging!.pointer
                         for gi in 0..<groups {
                             BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: ncols, k: geo.rowsPerGroup,
