@@ -140,10 +140,32 @@ public struct OpticalFlow: Sendable {
         if w == w2 && h == h2 { return p }
         var out = [Float](repeating: 0, count: w2 * h2)
         let sx = Float(w) / Float(w2), sy = Float(h) / Float(h2)
-        for y in 0..<h2 {
-            let fy = (Float(y) + 0.5) * sy - 0.5
-            for x in 0..<w2 {
-                out[y * w2 + x] = bilinear(p, w, h, (Float(x) + 0.5) * sx - 0.5, fy)
+        // The column taps and weights are the same on every row: computed once (values as `bilinear`).
+        var x0s = [Int](repeating: 0, count: w2), x1s = x0s, fxs = [Float](repeating: 0, count: w2)
+        for x in 0..<w2 {
+            let xc = min(max((Float(x) + 0.5) * sx - 0.5, 0), Float(w - 1))
+            x0s[x] = Int(xc); x1s[x] = min(x0s[x] + 1, w - 1); fxs[x] = xc - Float(x0s[x])
+        }
+        p.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                x0s.withUnsafeBufferPointer { x0p in
+                    x1s.withUnsafeBufferPointer { x1p in
+                        fxs.withUnsafeBufferPointer { fxp in
+                            for y in 0..<h2 {
+                                let yc = min(max((Float(y) + 0.5) * sy - 0.5, 0), Float(h - 1))
+                                let y0 = Int(yc), y1 = min(y0 + 1, h - 1), fy = yc - Float(y0)
+                                let r0 = src.baseAddress! + y0 * w, r1 = src.baseAddress! + y1 * w
+                                let o = dst.baseAddress! + y * w2
+                                for x in 0..<w2 {
+                                    let a = x0p[x], b = x1p[x], fx = fxp[x]
+                                    let top = r0[a] * (1 - fx) + r0[b] * fx
+                                    let bottom = r1[a] * (1 - fx) + r1[b] * fx
+                                    o[x] = top * (1 - fy) + bottom * fy
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return out

@@ -16,6 +16,23 @@ final class SegmentationMotionTests: XCTestCase {
         return out
     }
 
+    /// The row-wise bilinear resize equals `OpticalFlow.bilinear` at every pixel centre, bit for bit
+    /// (down, up, and mixed; including the clamped borders).
+    func testResizePlaneMatchesBilinearSamples() {
+        var seed: UInt32 = 7
+        for (w, h, w2, h2) in [(17, 9, 40, 23), (64, 48, 13, 11), (5, 5, 5, 9), (30, 1, 7, 3)] {
+            let p = (0..<(w * h)).map { _ -> Float in seed = seed &* 1_664_525 &+ 1_013_904_223; return Float(seed >> 8) / Float(1 << 24) }
+            let out = OpticalFlow.resizePlane(p, width: w, height: h, toWidth: w2, toHeight: h2)
+            let sx = Float(w) / Float(w2), sy = Float(h) / Float(h2)
+            for y in 0..<h2 {
+                for x in 0..<w2 {
+                    let expected = OpticalFlow.bilinear(p, w, h, (Float(x) + 0.5) * sx - 0.5, (Float(y) + 0.5) * sy - 0.5)
+                    XCTAssertEqual(out[y * w2 + x], expected, "\(w)x\(h) -> \(w2)x\(h2) at (\(x), \(y))")
+                }
+            }
+        }
+    }
+
     func testTranslatingSquareFlowDirection() {
         let w = 64, h = 48
         // A textured square over a flat background moves by (+2, +1).
