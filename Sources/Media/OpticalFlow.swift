@@ -51,39 +51,73 @@ public struct OpticalFlow: Sendable {
     /// Gauss-Newton Lucas-Kanade updates at one level.
     func refine(_ a: [Float], _ b: [Float], _ w: Int, _ h: Int, _ dx: inout [Float], _ dy: inout [Float]) {
         let n = w * h
-        var ix = [Float](repeating: 0, count: n), iy = ix
-        for y in 0..<h {
-            for x in 0..<w {
-                let xl = max(x - 1, 0), xr = min(x + 1, w - 1), yu = max(y - 1, 0), yd = min(y + 1, h - 1)
-                ix[y * w + x] = (a[y * w + xr] - a[y * w + xl]) / Float(max(xr - xl, 1))
-                iy[y * w + x] = (a[yd * w + x] - a[yu * w + x]) / Float(max(yd - yu, 1))
-            }
-        }
-        let sxx = Self.boxSum(zip(ix, ix).map { $0 * $1 }, w, h, windowRadius)
-        let sxy = Self.boxSum(zip(ix, iy).map { $0 * $1 }, w, h, windowRadius)
-        let syy = Self.boxSum(zip(iy, iy).map { $0 * $1 }, w, h, windowRadius)
-        var it = [Float](repeating: 0, count: n)
-        for _ in 0..<iterations {
-            for y in 0..<h {
-                for x in 0..<w {
-                    let i = y * w + x
-                    it[i] = Self.bilinear(b, w, h, Float(x) + dx[i], Float(y) + dy[i]) - a[i]
+        // Work planes: ix, iy, the three structure-tensor sums, sxt (first the warped difference I_t), syt,
+        // a product and a box-sum scratch.
+        let planes = UnsafeMutablePointer<Float>.allocate(capacity: 9 * n)
+        defer { planes.deallocate() }
+        let ix = planes, iy = planes + n, sxx = planes + 2 * n, sxy = planes + 3 * n, syy = planes + 4 * n
+        let sxt = planes + 5 * n, syt = planes + 6 * n, product = planes + 7 * n, scratch = planes + 8 * n
+        let r = windowRadius, reg = regularization
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                dx.withUnsafeMutableBufferPointer { dxp in
+                    dy.withUnsafeMutableBufferPointer { dyp in
+                        let a = ap.baseAddress!, b = bp.baseAddress!, dx = dxp.baseAddress!, dy = dyp.baseAddress!
+                        for y in 0..<h {
+                            let yu = max(y - 1, 0), yd = min(y + 1, h - 1)
+                            let vScale = 1 / Float(max(yd - yu, 1))
+                            for x in 0..<w {
+                                let xl = max(x - 1, 0), xr = min(x + 1, w - 1)
+                                ix[y * w + x] = (a[y * w + xr] - a[y * w + xl]) / Float(max(xr - xl, 1))
+                                iy[y * w + x] = (a[yd * w + x] - a[yu * w + x]) * vScale
+                            }
+                        }
+                        func boxOfProduct(_ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+                            for i in 0..<n { product[i] = u[i] * v[i] }
+                            Self.boxSum(product, w, h, r, into: out, scratch: scratch)
+                        }
+                        boxOfProduct(ix, ix, into: sxx)
+                        boxOfProduct(ix, iy, into: sxy)
+                        boxOfProduct(iy, iy, into: syy)
+                        for _ in 0..<iterations {
+                            // Temporal difference after warping b by the current flow (in sxt, then multiplied).
+                            let diff = sxt
+                            for y in 0..<h {
+                                for x in 0..<w {
+                                    let i = y * w + x
+                                    diff[i] = Self.bilinear(b, w, h, Float(x) + dx[i], Float(y) + dy[i]) - a[i]
+                                }
+                            }
+                            for i in 0..<n { product[i] = iy[i] * diff[i] }
+                            Self.boxSum(product, w, h, r, into: syt, scratch: scratch)
+                            for i in 0..<n { product[i] = ix[i] * diff[i] }
+                            Self.boxSum(product, w, h, r, into: sxt, scratch: scratch)
+                            for i in 0..<n {
+                                let a11 = sxx[i] + reg, a12 = sxy[i], a22 = syy[i] + reg
+                                let det = a11 * a22 - a12 * a12
+                                guard det > 1e-12 else { continue }
+                                let ux = -(a22 * sxt[i] - a12 * syt[i]) / det
+                                let uy = -(a11 * syt[i] - a12 * sxt[i]) / det
+                                dx[i] += max(-4, min(4, ux))
+                                dy[i] += max(-4, min(4, uy))
+                            }
+                        }
+                    }
                 }
-            }
-            let sxt = Self.boxSum(zip(ix, it).map { $0 * $1 }, w, h, windowRadius)
-            let syt = Self.boxSum(zip(iy, it).map { $0 * $1 }, w, h, windowRadius)
-            for i in 0..<n {
-                let a11 = sxx[i] + regularization, a12 = sxy[i], a22 = syy[i] + regularization
-                let det = a11 * a22 - a12 * a12
-                guard det > 1e-12 else { continue }
-                let ux = -(a22 * sxt[i] - a12 * syt[i]) / det
-                let uy = -(a11 * syt[i] - a12 * sxt[i]) / det
-                dx[i] += max(-4, min(4, ux))
-                dy[i] += max(-4, min(4, uy))
             }
         }
     }
 
+    /// Bilinear sample of a `[h * w]` plane through a pointer (as `bilinear`).
+    @inline(__always) static func bilinear(_ p: UnsafePointer<Float>, _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
+        let xc = min(max(x, 0), Float(w - 1)), yc = min(max(y, 0), Float(h - 1))
+        let x0 = Int(xc), y0 = Int(yc)
+        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
+        let fx = xc - Float(x0), fy = yc - Float(y0)
+        let top = p[y0 * w + x0] * (1 - fx) + p[y0 * w + x1] * fx
+        let bottom = p[y1 * w + x0] * (1 - fx) + p[y1 * w + x1] * fx
+        return top * (1 - fy) + bottom * fy
+    }
 
     /// Bilinear sample of a `[h * w]` plane at (x, y) with border clamping.
     @inline(__always) public static func bilinear(_ p: [Float], _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
@@ -96,24 +130,38 @@ public struct OpticalFlow: Sendable {
         return top * (1 - fy) + bottom * fy
     }
 
-    /// Sum over a `(2r+1)^2` window (clamped at the borders) via an integral image.
-    static func boxSum(_ p: [Float], _ w: Int, _ h: Int, _ r: Int) -> [Float] {
-        var integral = [Double](repeating: 0, count: (w + 1) * (h + 1))
+    /// Sum over a `(2r+1)^2` window clamped at the borders (only in-image values count): a horizontal
+    /// then a vertical pass, each a direct sum of at most 2r + 1 values (`scratch` holds the rows' sums).
+    static func boxSum(_ p: UnsafePointer<Float>, _ w: Int, _ h: Int, _ r: Int,
+                       into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         for y in 0..<h {
-            var row = 0.0
+            let row = p + y * w, dst = scratch + y * w
             for x in 0..<w {
-                row += Double(p[y * w + x])
-                integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row
+                var sum: Float = 0
+                for k in max(x - r, 0)..<min(x + r + 1, w) { sum += row[k] }
+                dst[x] = sum
             }
         }
-        var out = [Float](repeating: 0, count: w * h)
         for y in 0..<h {
+            let dst = out + y * w
             let y0 = max(y - r, 0), y1 = min(y + r + 1, h)
-            for x in 0..<w {
-                let x0 = max(x - r, 0), x1 = min(x + r + 1, w)
-                out[y * w + x] = Float(integral[y1 * (w + 1) + x1] - integral[y0 * (w + 1) + x1]
-                                       - integral[y1 * (w + 1) + x0] + integral[y0 * (w + 1) + x0])
+            for x in 0..<w { dst[x] = scratch[y0 * w + x] }
+            if y1 - y0 > 1 {
+                for k in (y0 + 1)..<y1 {
+                    let src = scratch + k * w
+                    for x in 0..<w { dst[x] += src[x] }
+                }
             }
+        }
+    }
+
+    /// `boxSum` of an array (tests and callers outside the hot loop).
+    static func boxSum(_ p: [Float], _ w: Int, _ h: Int, _ r: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: w * h)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(w * h, 1))
+        defer { scratch.deallocate() }
+        p.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in boxSum(src.baseAddress!, w, h, r, into: dst.baseAddress!, scratch: scratch) }
         }
         return out
     }
