@@ -135,11 +135,14 @@ public struct OpticalFlow: Sendable {
     static func boxSum(_ p: UnsafePointer<Float>, _ w: Int, _ h: Int, _ r: Int,
                        into out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         for y in 0..<h {
+            // One unit-stride pass per window offset k (dst[x] += row[x + k] where x + k is inside).
             let row = p + y * w, dst = scratch + y * w
-            for x in 0..<w {
-                var sum: Float = 0
-                for k in max(x - r, 0)..<min(x + r + 1, w) { sum += row[k] }
-                dst[x] = sum
+            for x in 0..<w { dst[x] = row[x] }
+            if r > 0 {
+                for k in 1...r where k < w {
+                    for x in 0..<(w - k) { dst[x] += row[x + k] }
+                    for x in k..<w { dst[x] += row[x - k] }
+                }
             }
         }
         for y in 0..<h {
