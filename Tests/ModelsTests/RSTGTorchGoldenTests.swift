@@ -55,6 +55,14 @@ final class RSTGTorchGoldenTests: XCTestCase {
         try assertLogitsMatch(loaded, golden: "rstg_tiny_previous_golden.safetensors", clips: 2)
     }
 
+    /// Two Lucas-Kanade flow channels per frame (`flow: true`), two clips: the PyTorch peer computes
+    /// the flow with its NumPy twin of `OpticalFlow` (tools/reference/rstg_torch.py `lucas_kanade`).
+    func testFlowRSTGLogitsMatchPyTorch() throws {
+        let loaded = try ModelRegistry.load(try fixture("rstg_tiny_flow.safetensors").path)
+        XCTAssertTrue(loaded.config.architecture.flow)
+        try assertLogitsMatch(loaded, golden: "rstg_tiny_flow_golden.safetensors", clips: 2)
+    }
+
     func assertLogitsMatch(_ loaded: LoadedModel, golden name: String, clips count: Int = 1) throws {
         let golden = try SafeTensors.read(try fixture(name))
         let clips = try golden.tensor(named: "clips")

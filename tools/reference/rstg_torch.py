@@ -5,7 +5,8 @@ computes logits. Used for
 
   golden    write a fixture: random clips -> logits of a given model file (Tests/ModelsTests/Fixtures)
   logits    print logits / probabilities for clips stored in a safetensors file (key "clips")
-  bench     time inference at N threads on pre-decoded clips (mp4 files decoded once with OpenCV)
+  bench     time inference at N threads on pre-decoded clips (mp4 files decoded once with OpenCV;
+            for flow models the Lucas-Kanade channels are computed beforehand too, untimed)
 
 Only for fixtures and benchmarks; nothing at run time needs Python.
 """
@@ -97,9 +98,7 @@ class Peer:
         self.residual = a.get("residual", False)
         self.coordinates = a.get("coordinates", False)
         self.previous_frame = a.get("previous_frame", False)
-        if a.get("flow", False):
-            # The optical-flow input channels (pyramidal Lucas-Kanade in Swift) have no PyTorch twin.
-            raise SystemExit("rstg_torch.py: models with flow: true are not supported (no Lucas-Kanade peer)")
+        self.flow = a.get("flow", False)   # two Lucas-Kanade flow channels (lucas_kanade below)
         self.adj = neighbours(self.grids)
 
     def linear(self, x, name):
@@ -150,12 +149,14 @@ class Peer:
         y = self.mlp(torch.cat([x, g], -1), p + ".update")
         return F.layer_norm(y, (d,), self.w[p + ".norm.weight"], self.w[p + ".norm.bias"], 1e-5)
 
-    def logits(self, clips):
-        """clips [B, T, 1, S, S] -> [B, classes]."""
+    def logits(self, clips, flow=None):
+        """clips [B, T, 1, S, S] -> [B, classes]; `flow` = precomputed flow_channels (flow models)."""
         b, t = clips.shape[:2]
         frames = clips.transpose(0, 1).reshape(t * b, 1, clips.shape[3], clips.shape[4])
         if self.previous_frame:   # channel 1 = the previous frame (frame 0 repeats itself)
             frames = torch.cat([frames, torch.cat([frames[:b], frames[:(t - 1) * b]])], dim=1)
+        if self.flow:   # forward flow into frame t from t-1, / 8; zero at frame 0 (precomputed: flow_channels)
+            frames = torch.cat([frames, flow if flow is not None else flow_channels(frames[:, :1], b)], dim=1)
         maps = self.backbone(frames)                                         # [T*B, C, s, s]
         if self.kind == "mean-lstm":
             x = self.linear(maps.mean((2, 3)), "embed").reshape(t, b, -1)
@@ -178,6 +179,90 @@ class Peer:
             x = res(x, self.lstm_seq(x.reshape(t, b * k, d), "final.cell", t).reshape(t * b, k, d))
         pooled = x.reshape(t, b, k, d).mean(0).sum(1)
         return self.linear(pooled, "classifier")
+
+
+# --- Pyramidal Lucas-Kanade, the NumPy twin of Sources/Media/OpticalFlow.swift (float32 throughout) ---
+
+def _bilinear(p, x, y):
+    """Sample plane p [h, w] at float coordinates (x, y) with border clamping."""
+    h, w = p.shape
+    xc = np.clip(x, 0, w - 1).astype(np.float32)
+    yc = np.clip(y, 0, h - 1).astype(np.float32)
+    x0 = xc.astype(np.int64); y0 = yc.astype(np.int64)
+    x1 = np.minimum(x0 + 1, w - 1); y1 = np.minimum(y0 + 1, h - 1)
+    fx = xc - x0.astype(np.float32); fy = yc - y0.astype(np.float32)
+    top = p[y0, x0] * (1 - fx) + p[y0, x1] * fx
+    bottom = p[y1, x0] * (1 - fx) + p[y1, x1] * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+
+
+def _resize(p, w2, h2):
+    """Bilinear resize with half-pixel centres (OpticalFlow.resizePlane)."""
+    h, w = p.shape
+    if (w, h) == (w2, h2):
+        return p
+    xs = (np.arange(w2, dtype=np.float32) + 0.5) * np.float32(w / w2) - 0.5
+    ys = (np.arange(h2, dtype=np.float32) + 0.5) * np.float32(h / h2) - 0.5
+    return _bilinear(p, xs[None, :].repeat(h2, 0), ys[:, None].repeat(w2, 1))
+
+
+def _box(p, r):
+    """Sum over the (2r+1)^2 window clipped to the image."""
+    h, w = p.shape
+    c = np.zeros((h + 1, w + 1), np.float64)
+    c[1:, 1:] = p.astype(np.float64).cumsum(0).cumsum(1)
+    y0 = np.clip(np.arange(h) - r, 0, h); y1 = np.clip(np.arange(h) + r + 1, 0, h)
+    x0 = np.clip(np.arange(w) - r, 0, w); x1 = np.clip(np.arange(w) + r + 1, 0, w)
+    out = c[y1][:, x1] - c[y0][:, x1] - c[y1][:, x0] + c[y0][:, x0]
+    return out.astype(np.float32)
+
+
+def lucas_kanade(a, b, levels=3, iterations=3, radius=2, reg=1e-3):
+    """Flow (dx, dy) at each pixel of plane a [h, w] to plane b (OpticalFlow defaults)."""
+    pa, pb = [a.astype(np.float32)], [b.astype(np.float32)]
+    while len(pa) < levels and pa[-1].shape[0] >= 16 and pa[-1].shape[1] >= 16:
+        for pyr in (pa, pb):
+            q = pyr[-1]; h2, w2 = q.shape[0] // 2, q.shape[1] // 2
+            q = q[:2 * h2, :2 * w2]
+            pyr.append((0.25 * (q[0::2, 0::2] + q[0::2, 1::2] + q[1::2, 0::2] + q[1::2, 1::2])).astype(np.float32))
+    dx = dy = None
+    for level in range(len(pa) - 1, -1, -1):
+        a_, b_ = pa[level], pb[level]
+        h, w = a_.shape
+        if dx is None:
+            dx = np.zeros((h, w), np.float32); dy = np.zeros((h, w), np.float32)
+        else:
+            ph, pw = dx.shape
+            dx = _resize(dx, w, h) * np.float32(w / pw); dy = _resize(dy, w, h) * np.float32(h / ph)
+        xr = np.minimum(np.arange(w) + 1, w - 1); xl = np.maximum(np.arange(w) - 1, 0)
+        yd = np.minimum(np.arange(h) + 1, h - 1); yu = np.maximum(np.arange(h) - 1, 0)
+        ix = (a_[:, xr] - a_[:, xl]) / np.maximum(xr - xl, 1).astype(np.float32)[None, :]
+        iy = (a_[yd, :] - a_[yu, :]) / np.maximum(yd - yu, 1).astype(np.float32)[:, None]
+        sxx, sxy, syy = _box(ix * ix, radius), _box(ix * iy, radius), _box(iy * iy, radius)
+        gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        for _ in range(iterations):
+            it = _bilinear(b_, gx + dx, gy + dy) - a_
+            sxt, syt = _box(ix * it, radius), _box(iy * it, radius)
+            a11, a12, a22 = sxx + np.float32(reg), sxy, syy + np.float32(reg)
+            det = a11 * a22 - a12 * a12
+            ok = det > 1e-12
+            safe = np.where(ok, det, 1).astype(np.float32)
+            ux = -(a22 * sxt - a12 * syt) / safe
+            uy = -(a11 * syt - a12 * sxt) / safe
+            dx = (dx + np.where(ok, np.clip(ux, -4, 4), 0)).astype(np.float32)
+            dy = (dy + np.where(ok, np.clip(uy, -4, 4), 0)).astype(np.float32)
+    return dx, dy
+
+
+def flow_channels(frames, b):
+    """frames [T * B, 1, S, S] (time-major) -> [T * B, 2, S, S]: at frame t the forward flow since t-1
+    (Lucas-Kanade from frame t to t-1, negated) / 8; zero for t = 0 (ClipClassifier.motionChannels)."""
+    x = frames[:, 0].numpy()
+    out = np.zeros((x.shape[0], 2) + x.shape[1:], np.float32)
+    for row in range(b, x.shape[0]):
+        dx, dy = lucas_kanade(x[row], x[row - b])
+        out[row, 0] = -dx / 8; out[row, 1] = -dy / 8
+    return torch.from_numpy(out)
 
 
 def decode_gray(path, size, frames):
@@ -244,10 +329,16 @@ def main():
         labels = [r[1] if len(r) > 1 else None for r in rows]
         clips = torch.from_numpy(np.stack([decode_gray(p, s, t) for p in paths]))
         classes = json.loads(meta.get("labels", "null")) or SYNC_CLASSES
+        batches = [clips[i:i + args.batch] for i in range(0, len(paths), args.batch)]
+        # Flow models: the Lucas-Kanade channels are input preparation here, computed before the timing
+        # (vidgraph computes them inside its timed end-to-end run).
+        flows = [None] * len(batches)
+        if peer.flow:
+            flows = [flow_channels(c.transpose(0, 1).reshape(-1, 1, s, s), c.shape[0]) for c in batches]
         with torch.no_grad():
-            peer.logits(clips[: min(args.batch, len(paths))])  # warm-up
+            peer.logits(batches[0], flows[0])  # warm-up
             start = time.perf_counter()
-            outs = [peer.logits(clips[i:i + args.batch]) for i in range(0, len(paths), args.batch)]
+            outs = [peer.logits(c, f) for c, f in zip(batches, flows)]
             seconds = time.perf_counter() - start
         probs = torch.cat(outs).softmax(-1)
         top = probs.argmax(-1).tolist()
