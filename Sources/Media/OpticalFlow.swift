@@ -108,7 +108,7 @@ public struct OpticalFlow: Sendable {
         }
     }
 
-    /// Bilinear sample of a `[h * w]` plane through a pointer (as `bilinear`).
+    /// Bilinear sample of a `[h * w]` plane at (x, y) with border clamping, through a pointer.
     @inline(__always) static func bilinear(_ p: UnsafePointer<Float>, _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
         let xc = min(max(x, 0), Float(w - 1)), yc = min(max(y, 0), Float(h - 1))
         let x0 = Int(xc), y0 = Int(yc)
@@ -121,13 +121,7 @@ public struct OpticalFlow: Sendable {
 
     /// Bilinear sample of a `[h * w]` plane at (x, y) with border clamping.
     @inline(__always) public static func bilinear(_ p: [Float], _ w: Int, _ h: Int, _ x: Float, _ y: Float) -> Float {
-        let xc = min(max(x, 0), Float(w - 1)), yc = min(max(y, 0), Float(h - 1))
-        let x0 = Int(xc), y0 = Int(yc)
-        let x1 = min(x0 + 1, w - 1), y1 = min(y0 + 1, h - 1)
-        let fx = xc - Float(x0), fy = yc - Float(y0)
-        let top = p[y0 * w + x0] * (1 - fx) + p[y0 * w + x1] * fx
-        let bottom = p[y1 * w + x0] * (1 - fx) + p[y1 * w + x1] * fx
-        return top * (1 - fy) + bottom * fy
+        p.withUnsafeBufferPointer { bilinear($0.baseAddress!, w, h, x, y) }
     }
 
     /// Sum over a `(2r+1)^2` window clamped at the borders (only in-image values count): a horizontal

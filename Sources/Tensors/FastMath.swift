@@ -14,7 +14,22 @@ enum FastMath {
         // Written with lane masks and bit casts only: the stdlib's generic clamped / rounded /
         // Int32 conversions are not vectorised.
         let c = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
-        // Round to nearest with the 1.5 * 2^23 trick: the low mantissa bits then hold n.
+        let (y, n) = reducedExp(c)
+        let half = n &>> 1
+        let rest = n &- half
+        let s1 = unsafeBitCast((half &+ 127) &<< 23, to: Vector.self)
+        let s2 = unsafeBitCast((rest &+ 127) &<< 23, to: Vector.self)
+        var result = y * s1 * s2
+        result.replace(with: 0, where: x .< low)
+        result.replace(with: Float.infinity, where: x .> high)
+        result.replace(with: x, where: x .!= x)
+        return result
+    }
+
+    /// e^c = y * 2^n for clamped c: n = round(c / ln 2) (the 1.5 * 2^23 trick: the low mantissa bits
+    /// then hold n), r = c - n ln 2 (ln 2 in two parts), y = the Cephes polynomial for e^r.
+    @inline(__always)
+    static func reducedExp(_ c: Vector) -> (y: Vector, n: SIMD16<Int32>) {
         let shifted = c * 1.442_695_04 + 12_582_912
         let n = shifted - 12_582_912
         var r = c - n * 0.693_359_375
@@ -25,17 +40,7 @@ enum FastMath {
         p = p * r + 4.166_579_59e-2
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
-        let y = p * r * r + r + 1
-        let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
-        let half = ni &>> 1
-        let rest = ni &- half
-        let s1 = unsafeBitCast((half &+ 127) &<< 23, to: Vector.self)
-        let s2 = unsafeBitCast((rest &+ 127) &<< 23, to: Vector.self)
-        var result = y * s1 * s2
-        result.replace(with: 0, where: x .< low)
-        result.replace(with: Float.infinity, where: x .> high)
-        result.replace(with: x, where: x .!= x)
-        return result
+        return (p * r * r + r + 1, unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000)
     }
 
     /// |x| lane by lane (sign bit cleared).
@@ -94,20 +99,8 @@ enum FastMath {
     @inline(__always)
     static func expNonPositive(_ x: Vector) -> Vector {
         let low: Float = -87
-        let c = x.replacing(with: low, where: x .< low)
-        let shifted = c * 1.442_695_04 + 12_582_912
-        let n = shifted - 12_582_912
-        var r = c - n * 0.693_359_375
-        r = r + n * 2.121_944_4e-4
-        var p = Vector(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_95e-3
-        p = p * r + 8.333_451_9e-3
-        p = p * r + 4.166_579_59e-2
-        p = p * r + 1.666_666_55e-1
-        p = p * r + 5.000_000_12e-1
-        let y = p * r * r + r + 1
-        let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
-        var result = y * unsafeBitCast((ni &+ 127) &<< 23, to: Vector.self)
+        let (y, n) = reducedExp(x.replacing(with: low, where: x .< low))
+        var result = y * unsafeBitCast((n &+ 127) &<< 23, to: Vector.self)
         result.replace(with: 0, where: x .< low)
         return result
     }
