@@ -1,0 +1,49 @@
+import Datasets
+import Foundation
+import XCTest
+@testable import Models
+import Tensors
+
+/// The embedded SyncMNIST classifiers keep the accuracy the README reports (a regression guard for the
+/// shipped weights and for every inference path they take: flow channels, folded BatchNorm, fused
+/// space step). Clips from the test digits (MNIST 8000-9999) of ../shared/data/mnist.
+final class ShippedClassifierTests: XCTestCase {
+    func mnist() throws -> MNIST {
+        let data: URL
+        if let env = ProcessInfo.processInfo.environment["VIDGRAPH_SHARED_DATA"] {
+            data = URL(fileURLWithPath: env)
+        } else {
+            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            data = repo.deletingLastPathComponent().appendingPathComponent("shared/data")
+        }
+        let folder = data.appendingPathComponent("mnist")
+        guard FileManager.default.fileExists(atPath: folder.path) else { throw XCTSkip("../shared/data/mnist not present: \(folder.path)") }
+        return try MNIST(directory: folder)
+    }
+
+    /// Top-1 of an embedded model on `count` generated test clips (seed 2026, not the README's set).
+    func accuracy(model name: String, digits: Int, count: Int) throws -> Double {
+        let loaded = try ModelRegistry.load(name)
+        let data = try SyncMNIST(digits: try mnist(), digitsPerClip: digits, split: .test, seed: 2026)
+        let t = loaded.config.frames, s = loaded.config.size
+        var correct = 0
+        for start in stride(from: 0, to: count, by: 25) {
+            let indices = Array(start..<min(count, start + 25))
+            let batch = data.batch(indices: indices)
+            let clips = Tensor(batch.frames, shape: [indices.count, t, 1, s, s])
+            let logits = GradMode.disabled { loaded.model.logits(clips) }
+            let classes = loaded.labels.count
+            for (row, label) in batch.labels.enumerated() {
+                let scores = logits.data[(row * classes)..<((row + 1) * classes)]
+                if scores.firstIndex(of: scores.max()!)! - row * classes == label { correct += 1 }
+            }
+        }
+        return Double(correct) / Double(count)
+    }
+
+    /// rstg-sync3 measured 77 % on 1000 test clips; 200 clips give a standard error of ~3 points.
+    func testRSTGSync3KeepsItsAccuracy() throws {
+        let top1 = try accuracy(model: "rstg-sync3", digits: 3, count: 200)
+        XCTAssertGreaterThan(top1, 0.65, "rstg-sync3 top-1 \(top1)")
+    }
+}
