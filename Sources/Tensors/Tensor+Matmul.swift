@@ -26,19 +26,20 @@ extension Tensor {
                                    c: po.baseAddress!, ldc: n)
                         return
                     }
-                    func product(_ i: Int, serial: Bool) {
-                        let gemm = serial ? BLAS.serialSgemm : BLAS.sgemm
-                        gemm(transposeA, transposeB, m, n, k, 1, pa.baseAddress! + i * aRows * aCols, aCols,
-                             pb.baseAddress! + (bShared ? 0 : i * bRows * bCols), bCols,
-                             0, po.baseAddress! + i * m * n, n)
+                    func product(_ i: Int) {
+                        BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                   a: pa.baseAddress! + i * aRows * aCols, lda: aCols,
+                                   b: pb.baseAddress! + (bShared ? 0 : i * bRows * bCols), ldb: bCols,
+                                   c: po.baseAddress! + i * m * n, ldc: n)
                     }
                     if batch > 1 && m * n * k < BLAS.splitThreshold {
-                        // Many small products: shared out by batch item, each single-threaded.
+                        // Many small products (each below the split threshold, so single-threaded):
+                        // shared out by batch item.
                         Parallel.forRanges(batch, minPerRange: Swift.max(1, BLAS.splitThreshold / Swift.max(m * n * k, 1) / 4)) { items in
-                            for i in items { product(i, serial: true) }
+                            for i in items { product(i) }
                         }
                     } else {
-                        for i in 0..<batch { product(i, serial: false) }
+                        for i in 0..<batch { product(i) }
                     }
                 }
             }

@@ -84,47 +84,46 @@ extension FactorizedSpaceStep {
     static func attentionPooling(towardTarget: Tensor, fromSource: Tensor, queries: Tensor, keys: Tensor,
                                  pairs: PairCache.Pairs, adjacencyBias beta: Float) -> Tensor {
         let n = towardTarget.shape[0], hd = towardTarget.shape[1], c = queries.shape[1]
-        let index = pairs.adjacency.byTarget
+        let rowPtr = pairs.adjacency.byTarget.rowPtr, order = pairs.adjacency.byTarget.order
+        let sources = pairs.adjacency.sources, neighbour = pairs.neighbour
         let scale = 1 / Float(c).squareRoot()
         var out = [Float](repeating: 0, count: n * hd)
+        // Pointers for the per-channel loops; the per-edge index arrays are read as arrays.
         towardTarget.data.withUnsafeBufferPointer { tb in
-        fromSource.data.withUnsafeBufferPointer { fb in
-        queries.data.withUnsafeBufferPointer { qb in
-        keys.data.withUnsafeBufferPointer { kb in
-        pairs.adjacency.sources.withUnsafeBufferPointer { sources in
-        pairs.neighbour.withUnsafeBufferPointer { neighbour in
-        index.rowPtr.withUnsafeBufferPointer { rowPtr in
-        index.order.withUnsafeBufferPointer { order in
-        out.withUnsafeMutableBufferPointer { po in
-            let t = tb.baseAddress!, f = fb.baseAddress!, q = qb.baseAddress!, k = kb.baseAddress!
-            let workers = Swift.max(1, Swift.min(ComputeThreads.count, n / 256))
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                let range = (n * worker / workers)..<(n * (worker + 1) / workers)
-                var scores = [Float]()
-                for i in range {
-                    let start = Int(rowPtr[i]), end = Int(rowPtr[i + 1])
-                    guard end > start else { continue }
-                    scores.removeAll(keepingCapacity: true)
-                    var top = -Float.infinity
-                    let qi = q + i * c
-                    for pos in start..<end {
-                        let e = Int(order[pos]), kj = k + Int(sources[e]) * c
-                        var dot: Float = 0
-                        for ch in 0..<c { dot += qi[ch] * kj[ch] }
-                        let score = dot * scale + beta * neighbour[e]
-                        scores.append(score)
-                        top = Swift.max(top, score)
-                    }
-                    var total: Float = 0
-                    for s in scores.indices { scores[s] = Foundation.exp(scores[s] - top); total += scores[s] }
-                    let row = po.baseAddress! + i * hd, ti = t + i * hd
-                    for (s, pos) in (start..<end).enumerated() {
-                        let fj = f + Int(sources[Int(order[pos])]) * hd, alpha = scores[s] / total
-                        for ch in 0..<hd { row[ch] += alpha * Swift.max(0, ti[ch] + fj[ch]) }
+            fromSource.data.withUnsafeBufferPointer { fb in
+                queries.data.withUnsafeBufferPointer { qb in
+                    keys.data.withUnsafeBufferPointer { kb in
+                        out.withUnsafeMutableBufferPointer { po in
+                            let t = tb.baseAddress!, f = fb.baseAddress!, q = qb.baseAddress!, k = kb.baseAddress!, o = po.baseAddress!
+                            let workers = Swift.max(1, Swift.min(ComputeThreads.count, n / 256))
+                            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                                var scores = [Float]()
+                                for i in (n * worker / workers)..<(n * (worker + 1) / workers) {
+                                    let edges = Int(rowPtr[i])..<Int(rowPtr[i + 1])
+                                    guard !edges.isEmpty else { continue }
+                                    scores.removeAll(keepingCapacity: true)
+                                    let qi = q + i * c
+                                    for pos in edges {
+                                        let e = Int(order[pos]), kj = k + Int(sources[e]) * c
+                                        var dot: Float = 0
+                                        for ch in 0..<c { dot += qi[ch] * kj[ch] }
+                                        scores.append(dot * scale + beta * neighbour[e])
+                                    }
+                                    let top = scores.max()!
+                                    var total: Float = 0
+                                    for s in scores.indices { scores[s] = Foundation.exp(scores[s] - top); total += scores[s] }
+                                    let row = o + i * hd, ti = t + i * hd
+                                    for (s, pos) in edges.enumerated() {
+                                        let fj = f + Int(sources[Int(order[pos])]) * hd, alpha = scores[s] / total
+                                        for ch in 0..<hd { row[ch] += alpha * Swift.max(0, ti[ch] + fj[ch]) }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
-        }}}}}}}}}
+        }
         return Tensor(out, shape: [n, hd])
     }
 }
