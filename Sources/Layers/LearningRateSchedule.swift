@@ -48,6 +48,38 @@ public struct CosineLR: LearningRateSchedule {
     }
 }
 
+/// Cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017): the run is cut into cycles
+/// at `restartSteps` (r_1 < r_2 < ...); cycle c spans [r_c, r_{c+1}) (r_0 = 0, the last ends at T) and
+/// anneals from base_c = base s^c to `minimum` with a cosine, where s = `restartScale`. The first cycle
+/// also has the linear warm-up and is exactly `CosineLR(base, r_1, warmup, minimum)`, so a run trained
+/// with the plain schedule for r_1 steps can be resumed into the next cycle with identical history.
+public struct CosineRestartsLR: LearningRateSchedule {
+    public var base: Float
+    public var totalSteps: Int
+    public var warmupSteps: Int
+    public var minimum: Float
+    public var restartSteps: [Int]
+    public var restartScale: Float
+    public init(base: Float, totalSteps: Int, restartSteps: [Int], restartScale: Float = 1, warmupSteps: Int = 0, minimum: Float = 0) {
+        precondition(zip(restartSteps, restartSteps.dropFirst()).allSatisfy { $0 < $1 } && (restartSteps.first ?? 1) > 0,
+                     "CosineRestartsLR: restart steps \(restartSteps) must be positive and increasing")
+        self.base = base
+        self.totalSteps = totalSteps
+        self.warmupSteps = warmupSteps
+        self.minimum = minimum
+        self.restartSteps = restartSteps
+        self.restartScale = restartScale
+    }
+    public func learningRate(at step: Int) -> Float {
+        let cycle = restartSteps.lastIndex { $0 <= step }.map { $0 + 1 } ?? 0
+        let start = cycle == 0 ? 0 : restartSteps[cycle - 1]
+        let end = cycle < restartSteps.count ? restartSteps[cycle] : Swift.max(totalSteps, start + 1)
+        let cycleBase = base * Foundation.pow(restartScale, Float(cycle))
+        return CosineLR(base: cycleBase, totalSteps: end - start, warmupSteps: cycle == 0 ? warmupSteps : 0,
+                        minimum: minimum).learningRate(at: step - start)
+    }
+}
+
 /// Step decay (PyTorch StepLR): lr(t) = base gamma^(floor(t / stepSize)).
 public struct StepLR: LearningRateSchedule {
     public var base: Float

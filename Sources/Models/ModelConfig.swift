@@ -76,6 +76,12 @@ public struct ModelConfig: Sendable, Equatable {
         public var schedule: String = "cosine"
         public var warmupSteps: Int = 200
         public var minLearningRate: Double = 1e-5
+        /// Epochs at which a `cosine` schedule restarts (SGDR warm restarts; empty: one cycle). Each
+        /// cycle anneals from `learning_rate * restart_scale^c` to `min_learning_rate`; the first keeps
+        /// the warm-up, so a finished run can be extended by resuming with a restart at its last epoch.
+        public var restartEpochs: [Int] = []
+        /// Factor on the peak learning rate of each new cycle.
+        public var restartScale: Double = 1
         public var labelSmoothing: Double = 0
         /// Global gradient-norm clip (0 disables).
         public var clipGradNorm: Double = 5
@@ -211,6 +217,17 @@ public struct ModelConfig: Sendable, Equatable {
         }
         training.warmupSteps = try t.int("warmup_steps", default: 200, range: 0...10_000_000)
         training.minLearningRate = try t.double("min_learning_rate", default: 1e-5, min: 0, max: 10)
+        training.restartEpochs = try t.ints("restart_epochs") ?? []
+        for (i, epoch) in training.restartEpochs.enumerated() {
+            let previous = i == 0 ? 0 : training.restartEpochs[i - 1]
+            guard epoch > previous, epoch < training.epochs else {
+                throw t.error("restart_epochs", "must increase strictly and lie in 1..<epochs (\(training.epochs)), found \(training.restartEpochs)")
+            }
+        }
+        if !training.restartEpochs.isEmpty && training.schedule != "cosine" {
+            throw t.error("restart_epochs", "needs schedule: cosine, found '\(training.schedule)'")
+        }
+        training.restartScale = try t.double("restart_scale", default: 1, min: 0.001, max: 10)
         training.labelSmoothing = try t.double("label_smoothing", default: 0, min: 0, max: 0.99)
         training.clipGradNorm = try t.double("clip_grad_norm", default: 5, min: 0)
         training.seed = try t.int("seed", default: 1, range: 0...Int(Int32.max))

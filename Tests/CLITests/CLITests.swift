@@ -88,6 +88,26 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// `--epochs` that would end the run before the config's last warm restart is refused up front.
+    func testTrainEpochsBeforeRestartRefused() throws {
+        let dir = try tempDir()
+        let config = dir.appendingPathComponent("restarts.yaml")
+        try """
+        name: restarts
+        kind: rstg
+        classes: syncmnist
+        architecture: {backbone_widths: [4, 4, 8], hidden: 8}
+        training: {epochs: 4, clips_per_epoch: 8, batch_size: 2, restart_epochs: [2]}
+        data: {mnist: none, val_clips: 2}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("run")
+        let r = try run(["train", "--config", config.path, "--out", out.path, "--epochs", "2"])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("restart epoch 2"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }.count, 1, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+
     func testInfoTable() throws {
         let path = try clip()
         let r = try run(["info", path])

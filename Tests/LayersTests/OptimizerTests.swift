@@ -132,6 +132,17 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(cosine(10), 1, accuracy: 1e-6)
         XCTAssertEqual(cosine(60), 0.55, accuracy: 1e-6)
         XCTAssertEqual(cosine(110), 0.1, accuracy: 1e-6)
+        // Warm restarts at 110 and 150: the first cycle is the plain cosine above, step for step; the
+        // second starts again at base * 0.5 and anneals to the minimum by 150, the third from 0.25.
+        let restarts = CosineRestartsLR(base: 1, totalSteps: 250, restartSteps: [110, 150], restartScale: 0.5,
+                                        warmupSteps: 10, minimum: 0.1)
+        for s in 0..<110 { XCTAssertEqual(restarts(s), cosine(s), "step \(s)") }
+        XCTAssertEqual(restarts(110), 0.5, accuracy: 1e-6)
+        XCTAssertEqual(restarts(130), 0.1 + 0.4 * 0.5, accuracy: 1e-6)
+        XCTAssertEqual(restarts(149), 0.1 + 0.4 * (1 + cosf(Float.pi * 39 / 40)) / 2, accuracy: 1e-6)
+        XCTAssertEqual(restarts(150), 0.25, accuracy: 1e-6)
+        XCTAssertEqual(restarts(200), 0.175, accuracy: 1e-6)
+        XCTAssertEqual(restarts(250), 0.1, accuracy: 1e-6)
         let step = StepLR(base: 1, stepSize: 3, gamma: 0.5)
         XCTAssertEqual([0, 2, 3, 6, 8].map { step($0) }, [1, 1, 0.5, 0.25, 0.25])
     }

@@ -84,6 +84,29 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(e?.key, "classes")
     }
 
+    /// `restart_epochs` cuts the cosine schedule into warm-restart cycles; the first cycle is the plain
+    /// schedule of a run that ended at the first restart epoch, so such a run resumes into the next cycle.
+    func testCosineRestartsExtendAFinishedRun() throws {
+        let base = "name: x\nkind: rstg\ndata: {mnist: none}\n"
+        let plain = try ModelConfig(yaml: base + "training: {epochs: 3, clips_per_epoch: 40, batch_size: 4, learning_rate: 0.002, warmup_steps: 5, min_learning_rate: 0.00002}\n", source: "p.yaml")
+        let extended = try ModelConfig(yaml: base + "training: {epochs: 5, clips_per_epoch: 40, batch_size: 4, learning_rate: 0.002, warmup_steps: 5, min_learning_rate: 0.00002, restart_epochs: [3], restart_scale: 0.5}\n", source: "e.yaml")
+        XCTAssertEqual(extended.training.restartEpochs, [3])
+        XCTAssertEqual(extended.training.restartScale, 0.5)
+        XCTAssertEqual(plain.training.restartEpochs, [])
+        let a = try ClipTrainer(config: plain, mnist: nil), b = try ClipTrainer(config: extended, mnist: nil)
+        for s in 0..<30 { XCTAssertEqual(a.learningRate(at: s), b.learningRate(at: s), "step \(s)") }
+        XCTAssertEqual(b.learningRate(at: 30), 0.001, accuracy: 1e-9)
+        XCTAssertEqual(b.learningRate(at: 49), 0.00002, accuracy: 1e-5)
+        XCTAssertGreaterThan(b.learningRate(at: 30), 20 * a.learningRate(at: 29))
+
+        var e = parseError(base + "training: {epochs: 5, restart_epochs: [3, 2]}\n")
+        XCTAssertEqual(e?.key, "training.restart_epochs")
+        e = parseError(base + "training: {epochs: 5, restart_epochs: [5]}\n")
+        XCTAssertEqual(e?.key, "training.restart_epochs")
+        e = parseError(base + "training: {epochs: 5, schedule: step, restart_epochs: [2]}\n")
+        XCTAssertTrue(e?.reason.contains("cosine") ?? false, e?.reason ?? "")
+    }
+
     func testMissingFileNamed() {
         XCTAssertThrowsError(try ModelConfig(contentsOf: URL(fileURLWithPath: "/nonexistent/c.yaml"))) { error in
             let message = (error as? ModelConfigError)?.errorDescription ?? ""

@@ -9,8 +9,9 @@ import Tensors
 /// exactly the clips an uninterrupted one would); validation uses test-split clips `0 ..< val_clips`
 /// drawn from MNIST digits 8000..9999.
 ///
-/// Optimiser Adam/AdamW; learning rate per step from the config's schedule (cosine with linear warmup,
-/// constant, or step decay x0.1 at 60 % and 85 %); optional global-norm gradient clipping.
+/// Optimiser Adam/AdamW; learning rate per step from the config's schedule (cosine with linear warmup
+/// and optional warm restarts, constant, or step decay x0.1 at 60 % and 85 %); optional global-norm
+/// gradient clipping.
 public final class ClipTrainer {
     public let config: ModelConfig
     public let model: any ClipClassifier
@@ -80,6 +81,11 @@ public final class ClipTrainer {
             let f = Double(s) / Double(max(totalSteps, 1))
             return base * (f < 0.6 ? 1 : f < 0.85 ? 0.1 : 0.01)
         default:
+            if !t.restartEpochs.isEmpty {
+                return CosineRestartsLR(base: base, totalSteps: max(totalSteps, 1), restartSteps: t.restartEpochs.map { $0 * stepsPerEpoch },
+                                        restartScale: Float(t.restartScale), warmupSteps: t.warmupSteps,
+                                        minimum: Float(t.minLearningRate)).learningRate(at: s)
+            }
             return CosineLR(base: base, totalSteps: max(totalSteps, 1), warmupSteps: t.warmupSteps,
                             minimum: Float(t.minLearningRate)).learningRate(at: s)
         }

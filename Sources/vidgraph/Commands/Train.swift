@@ -60,6 +60,10 @@ struct Train: ParsableCommand {
         if let threads { modelConfig.training.threads = threads }
         if let valClips { modelConfig.data.valClips = valClips }
         if let clipsPerEpoch { modelConfig.training.clipsPerEpoch = clipsPerEpoch }
+        if let lastRestart = modelConfig.training.restartEpochs.last, lastRestart >= modelConfig.training.epochs {
+            throw ModelConfigError(source: config, key: "training.restart_epochs",
+                                   reason: "--epochs \(modelConfig.training.epochs) must exceed the last restart epoch \(lastRestart)")
+        }
         ComputeThreads.count = modelConfig.training.threads
 
         let digits = try loadDigits(modelConfig, configURL: configURL)
