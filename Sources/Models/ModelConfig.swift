@@ -101,6 +101,11 @@ public struct ModelConfig: Sendable, Equatable {
         /// The generator knows where the digits are, so this dense target asks each node directly for
         /// the comparison the pair label only rewards after it is already solved. Not saved with the model.
         public var syncWeight: Double = 0
+        /// Model to start from instead of random weights (fine-tuning, e.g. 5-digit SyncMNIST from the
+        /// 3-digit model): an embedded model name, a `.safetensors` file or a run folder. Its
+        /// architecture must match this config's; the training-only heads start fresh. Relative
+        /// paths are resolved against the working directory, then the repository root.
+        public var initFrom: String?
         public init() {}
     }
 
@@ -235,6 +240,7 @@ public struct ModelConfig: Sendable, Equatable {
         training.threads = try t.int("threads", default: 2, range: 1...256)
         training.presenceWeight = try t.double("presence_weight", default: 0, min: 0, max: 100)
         training.syncWeight = try t.double("sync_weight", default: 0, min: 0, max: 100)
+        training.initFrom = try t.string("init_from").flatMap { $0.isEmpty || $0 == "none" ? nil : $0 }
         try t.finish()
 
         let d = try root.section("data")

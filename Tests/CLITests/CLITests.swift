@@ -108,6 +108,42 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 
+    /// `--init-from` starts a run from a trained model (said on stderr); a model that does not fit the
+    /// config is refused with one error line and no run folder.
+    func testTrainInitFrom() throws {
+        let dir = try tempDir()
+        func config(hidden: Int) throws -> URL {
+            let url = dir.appendingPathComponent("h\(hidden).yaml")
+            try """
+            name: tiny\(hidden)
+            kind: rstg
+            classes: syncmnist
+            architecture: {backbone_widths: [4, 4, 8], hidden: \(hidden), rounds: 1}
+            training: {epochs: 1, clips_per_epoch: 4, batch_size: 2}
+            data: {mnist: none, val_clips: 2}
+            """.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+        let first = dir.appendingPathComponent("first")
+        var r = try run(["train", "--config", try config(hidden: 8).path, "--out", first.path, "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let second = dir.appendingPathComponent("second")
+        r = try run(["train", "--config", try config(hidden: 8).path, "--out", second.path, "--threads", "1", "--init-from", first.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("starting from \(first.path)/model.safetensors"), r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: second.appendingPathComponent("model.safetensors").path))
+
+        let refused = dir.appendingPathComponent("refused")
+        r = try run(["train", "--config", try config(hidden: 12).path, "--out", refused.path, "--init-from", first.path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("init_from"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }.count, 1, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
+        r = try run(["train", "--config", try config(hidden: 8).path, "--out", refused.path, "--init-from", dir.appendingPathComponent("absent").path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
+    }
+
     func testInfoTable() throws {
         let path = try clip()
         let r = try run(["info", path])

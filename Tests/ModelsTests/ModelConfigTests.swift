@@ -93,6 +93,9 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(extended.training.restartEpochs, [3])
         XCTAssertEqual(extended.training.restartScale, 0.5)
         XCTAssertEqual(plain.training.restartEpochs, [])
+        XCTAssertNil(plain.training.initFrom)
+        XCTAssertEqual(try ModelConfig(yaml: base + "training: {init_from: runs/rstg-sync3}\n", source: "i.yaml").training.initFrom, "runs/rstg-sync3")
+        XCTAssertNil(try ModelConfig(yaml: base + "training: {init_from: none}\n", source: "i.yaml").training.initFrom)
         let a = try ClipTrainer(config: plain, mnist: nil), b = try ClipTrainer(config: extended, mnist: nil)
         for s in 0..<30 { XCTAssertEqual(a.learningRate(at: s), b.learningRate(at: s), "step \(s)") }
         XCTAssertEqual(b.learningRate(at: 30), 0.001, accuracy: 1e-9)

@@ -81,6 +81,41 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(fromCheckpoint.model.parameterCount, a.model.parameterCount)
     }
 
+    /// Fine-tuning: a trainer initialised from a saved model starts with exactly its weights (and so
+    /// its validation loss), then trains away from them; a model of another architecture or kind is
+    /// refused with the key named.
+    func testInitializeFromSavedModel() throws {
+        let folder = try temporaryFolder(self)
+        let config = try tinyConfig(batch: 2)
+        let source = try ClipTrainer(config: config, mnist: nil)
+        source.trainStep(); source.trainStep()
+        let url = folder.appendingPathComponent("model.safetensors")
+        try ModelWeights.save(source.model, to: url)
+
+        var seeded = config
+        seeded.training.seed = 7                                   // a different random start
+        let b = try ClipTrainer(config: seeded, mnist: nil)
+        XCTAssertNotEqual(b.model.stateDict()["classifier.weight"]!.data, source.model.stateDict()["classifier.weight"]!.data)
+        try b.initialize(from: try ModelRegistry.load(url.path))
+        for (name, tensor) in source.model.stateDict() {
+            XCTAssertEqual(b.model.stateDict()[name]!.data, tensor.data, name)
+        }
+        XCTAssertEqual(b.evaluate(count: 4).loss, source.evaluate(count: 4).loss, accuracy: 1e-6)
+        XCTAssertEqual(b.step, 0)
+        let before = b.model.stateDict()["classifier.weight"]!.data
+        b.trainStep()
+        XCTAssertNotEqual(b.model.stateDict()["classifier.weight"]!.data, before)
+
+        let wider = try ClipTrainer(config: try tinyConfig(hidden: 12, batch: 2), mnist: nil)
+        XCTAssertThrowsError(try wider.initialize(from: try ModelRegistry.load(url.path))) { error in
+            XCTAssertEqual((error as? ModelConfigError)?.key, "training.init_from", "\(error)")
+        }
+        let lstm = try ClipTrainer(config: try tinyConfig(kind: "mean-lstm", batch: 2), mnist: nil)
+        XCTAssertThrowsError(try lstm.initialize(from: try ModelRegistry.load(url.path))) { error in
+            XCTAssertTrue((error as? ModelConfigError)?.reason.contains("'rstg' model") ?? false, "\(error)")
+        }
+    }
+
     /// Per-node synchrony targets: in a synchronous clip the 1x1 cell is positive in every frame and
     /// the 3x3 / 2x2 cells holding a synchronous digit's centre are positive; a `none` clip is all 0;
     /// frame 0 carries no weight. The head trains and stays out of model files; a non-RSTG model

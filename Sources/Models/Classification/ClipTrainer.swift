@@ -202,6 +202,22 @@ public final class ClipTrainer {
                           syncAUC: synchrony == nil ? nil : Self.rocAUC(scored))
     }
 
+    /// Starts from `source`'s weights instead of the random initialisation (fine-tuning; the optimiser
+    /// state and the training-only heads start fresh). Its kind and architecture must match this
+    /// config's: every parameter and buffer by name and shape.
+    public func initialize(from source: LoadedModel) throws {
+        guard source.config.kind == config.kind else {
+            throw ModelConfigError(source: config.name, key: "training.init_from",
+                                   reason: "\(source.url.path) is a '\(source.config.kind)' model, this config trains '\(config.kind)'")
+        }
+        do {
+            try model.load(stateDict: source.model.stateDict())
+        } catch let error as ModuleError {
+            throw ModelConfigError(source: config.name, key: "training.init_from",
+                                   reason: "\(source.url.path) does not fit this config's architecture: \(error.errorDescription ?? "\(error)")")
+        }
+    }
+
     /// Writes model + optimiser + step to `url` (atomically, via a temporary name).
     public func saveCheckpoint(to url: URL, elapsed: Double) throws {
         let metadata = TrainingMetadata(step: step, epoch: epoch, config: config.text,

@@ -42,6 +42,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("clips-per-epoch"), help: "Override training.clips_per_epoch.")
     var clipsPerEpoch: Int?
 
+    @Option(name: .customLong("init-from"), help: "Start from this model's weights (overrides training.init_from): an embedded name, a .safetensors file or a run folder; 'none' for random weights.")
+    var initFrom: String?
+
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be >= 1 (got \(epochs))") }
         if let maxMinutes, maxMinutes <= 0 { throw ValidationError("--max-minutes must be > 0") }
@@ -60,6 +63,7 @@ struct Train: ParsableCommand {
         if let threads { modelConfig.training.threads = threads }
         if let valClips { modelConfig.data.valClips = valClips }
         if let clipsPerEpoch { modelConfig.training.clipsPerEpoch = clipsPerEpoch }
+        if let initFrom { modelConfig.training.initFrom = initFrom == "none" || initFrom.isEmpty ? nil : initFrom }
         if let lastRestart = modelConfig.training.restartEpochs.last, lastRestart >= modelConfig.training.epochs {
             throw ModelConfigError(source: config, key: "training.restart_epochs",
                                    reason: "--epochs \(modelConfig.training.epochs) must exceed the last restart epoch \(lastRestart)")
@@ -69,6 +73,14 @@ struct Train: ParsableCommand {
         let digits = try loadDigits(modelConfig, configURL: configURL)
         // Build the trainer first: a config it refuses leaves no run folder behind.
         let trainer = try ClipTrainer(config: modelConfig, mnist: digits)
+        // A resumed run takes its weights from the checkpoint; the starting model is read (and
+        // checked) only for a fresh run.
+        var initialModel: LoadedModel?
+        if !resume, let spec = modelConfig.training.initFrom {
+            let source = try ModelRegistry.load(Self.resolve(spec, configURL: configURL))
+            try trainer.initialize(from: source)
+            initialModel = source
+        }
         let folder = URL(fileURLWithPath: out ?? "runs/\(modelConfig.name)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let checkpointURL = folder.appendingPathComponent("checkpoint.safetensors")
@@ -86,6 +98,9 @@ struct Train: ParsableCommand {
             printError("train: resumed from \(checkpointURL.path) at step \(trainer.step) (epoch \(trainer.epoch))")
         } else {
             try "epoch,step,loss,val_accuracy,lr,seconds\n".write(to: logURL, atomically: true, encoding: .utf8)
+            if let initialModel {
+                printError("train: starting from \(initialModel.url.path) (\(initialModel.config.name)\(initialModel.metadata["val_accuracy"].map { ", val accuracy " + $0 } ?? ""))")
+            }
         }
         try modelConfig.text.write(to: folder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
         let log = try FileHandle(forWritingTo: logURL)
@@ -175,6 +190,16 @@ struct Train: ParsableCommand {
         if mnist != nil { throw ValidationError("--mnist: no folder \(spec)") }
         printError("train: MNIST folder \(spec) not found; using procedural digits")
         return nil
+    }
+
+    /// A model spec as given (embedded name, or a path that exists from the working directory), else
+    /// the path relative to the config's parent folder (the repository root for configs/*.yaml).
+    static func resolve(_ spec: String, configURL: URL) -> String {
+        if spec.hasPrefix("/") || FileManager.default.fileExists(atPath: spec) || ModelRegistry.embeddedNames.contains(spec) {
+            return spec
+        }
+        let fromRoot = configURL.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(spec).path
+        return FileManager.default.fileExists(atPath: fromRoot) ? fromRoot : spec
     }
 
     /// Loss and accuracy points of an existing log up to `step` (for the plot after --resume).
