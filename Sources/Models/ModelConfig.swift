@@ -118,6 +118,7 @@ public struct ModelConfig: Sendable, Equatable {
         /// repository root); `none` or "" for procedural digits, which are also used when the folder is absent.
         public var mnist: String? = "../shared/data/mnist"
         public var seed: Int = 0
+        /// Validation clips per epoch: held-out compositions of the training digits (`ClipTrainer`).
         public var valClips: Int = 1000
         public init() {}
     }

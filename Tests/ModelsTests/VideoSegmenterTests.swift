@@ -54,7 +54,7 @@ final class VideoSegmenterTests: XCTestCase {
         let model = FrameGraphSegmenter(config: config, seed: 3)
         model.setTraining(false)
         let out = folder.appendingPathComponent("masks")
-        let written = try VideoSegmenter(model: model, options: .init(probabilities: true)).segment(clip, outFolder: out)
+        let written = try VideoSegmenter(model: model, options: .init(probabilities: true, smoothing: 0)).segment(clip, outFolder: out)
         XCTAssertEqual(written, 11)
         let names = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("walk").path).sorted()
         XCTAssertEqual(names, (0..<11).map { String(format: "%05d.png", $0) })
@@ -69,6 +69,7 @@ final class VideoSegmenterTests: XCTestCase {
         let inputs = rgb.indices.map { i in rgb[i] + MotionCue.fromFrames(previous: i > 0 ? rgb[i - 1] : nil, current: rgb[i], width: iw, height: ih) }
         let (streams, length) = VideoSegmenter.schedule(total: 11, framesPerGraph: 3)
         XCTAssertEqual(streams, 3); XCTAssertEqual(length, 4)
+        var direct = [[Float]](repeating: [], count: 11)                   // per frame, [64 * 96] probabilities
         for step in 0..<length {
             let members = (0..<streams).map { min($0 * length + step, min(($0 + 1) * length, 11) - 1) }
             let batch = Tensor(members.flatMap { inputs[$0] }, shape: [3, config.inputChannels, ih, iw])
@@ -76,6 +77,7 @@ final class VideoSegmenterTests: XCTestCase {
             for (k, frame) in members.enumerated() where frame == k * length + step {
                 let p = Array(probs[(k * iw * ih)..<((k + 1) * iw * ih)])
                 let up = OpticalFlow.resizePlane(p, width: iw, height: ih, toWidth: 96, toHeight: 64)
+                direct[frame] = up
                 let stored = try PNGCodec.readGray(out.appendingPathComponent("walk.prob").appendingPathComponent(String(format: "%05d.png", frame)))
                 XCTAssertEqual(stored.width, 96); XCTAssertEqual(stored.height, 64)
                 let maxDiff = zip(stored.pixels, up).map { abs(Float($0) - $1 * 255) }.max()!
@@ -84,6 +86,52 @@ final class VideoSegmenterTests: XCTestCase {
                 XCTAssertTrue(mask.pixels.allSatisfy { $0 == 0 || $0 == 255 })
             }
         }
+
+        // With temporal smoothing (radius 2): each frame's probabilities are the mean over frames
+        // t-2...t+2 of its own stream (streams are frames 0-3, 4-7, 8-10), the mask that mean >= 0.5.
+        let smoothed = folder.appendingPathComponent("smoothed")
+        XCTAssertEqual(try VideoSegmenter(model: model, options: .init(probabilities: true, smoothing: 2)).segment(clip, outFolder: smoothed), 11)
+        for frame in 0..<11 {
+            let k = frame / length
+            let window = max(frame - 2, k * length)...min(frame + 2, min((k + 1) * length, 11) - 1)
+            var mean = [Float](repeating: 0, count: 96 * 64)
+            for f in window {
+                for i in mean.indices { mean[i] += direct[f][i] / Float(window.count) }
+            }
+            let name = String(format: "%05d.png", frame)
+            let stored = try PNGCodec.readGray(smoothed.appendingPathComponent("walk.prob").appendingPathComponent(name))
+            let maxDiff = zip(stored.pixels, mean).map { abs(Float($0) - $1 * 255) }.max()!
+            XCTAssertLessThanOrEqual(maxDiff, 0.51, "smoothed frame \(frame)")
+            let mask = try PNGCodec.readGray(smoothed.appendingPathComponent("walk").appendingPathComponent(name))
+            var disagreements = 0
+            for (pixel, p) in zip(mask.pixels, mean) where (pixel == 255) != (p >= 0.5) && abs(p - 0.5) > 1e-4 { disagreements += 1 }
+            XCTAssertEqual(disagreements, 0, "smoothed mask \(frame)")
+        }
+    }
+
+    /// The smoother emits every frame once, in order, each the mean of its ±r window cut at the ends,
+    /// `r` frames after it went in; radius 0 passes maps through at once.
+    func testTemporalSmootherWindows() {
+        var smoother = TemporalSmoother(radius: 1)
+        var out: [(index: Int, map: [Float])] = []
+        for t in 0..<5 {
+            let ready = smoother.push(index: 10 + t, map: [Float(t * t), 1])
+            XCTAssertEqual(ready.count, t == 0 ? 0 : 1, "push \(t)")
+            out += ready
+        }
+        out += smoother.flush()
+        XCTAssertEqual(out.map(\.index), [10, 11, 12, 13, 14])
+        let expected: [Float] = [1.0 / 2, 5.0 / 3, 14.0 / 3, 29.0 / 3, 25.0 / 2]   // means of t^2 over each window
+        for (o, e) in zip(out, expected) {
+            XCTAssertEqual(o.map[0], e, accuracy: 1e-5)
+            XCTAssertEqual(o.map[1], 1, accuracy: 1e-6)
+        }
+        var passthrough = TemporalSmoother(radius: 0)
+        XCTAssertEqual(passthrough.push(index: 3, map: [0.25]).map(\.map), [[0.25]])
+        XCTAssertTrue(passthrough.flush().isEmpty)
+        var single = TemporalSmoother(radius: 3)
+        XCTAssertTrue(single.push(index: 0, map: [0.7]).isEmpty)
+        XCTAssertEqual(single.flush().map(\.map), [[0.7]])
     }
 
     /// A truncated file (header says 60 frames, fewer decode): one mask per decodable frame, no leftovers.

@@ -6,8 +6,9 @@ import Tensors
 
 /// Trains a `ClipClassifier` on streamed SyncMNIST clips (no files): step `s` uses training clips
 /// `s * B ..< (s + 1) * B` (fresh clips forever, a pure function of the step, so a resumed run sees
-/// exactly the clips an uninterrupted one would); validation uses test-split clips `0 ..< val_clips`
-/// drawn from MNIST digits 8000..9999.
+/// exactly the clips an uninterrupted one would). Validation (model selection) uses `val_clips`
+/// training-split clips from index `validationFirstClip` = 2^40 on, compositions no training run
+/// reaches, so the test split (MNIST digits 8000..9999) stays unseen until the final evaluation.
 ///
 /// Optimiser Adam/AdamW; learning rate per step from the config's schedule (cosine with linear warmup
 /// and optional warm restarts, constant, or step decay x0.1 at 60 % and 85 %); optional global-norm
@@ -24,6 +25,8 @@ public final class ClipTrainer {
     let modules: TrainingModules
     public let train: SyncMNIST
     public let validation: SyncMNIST
+    /// Index of the first validation clip in `validation` (the training split's generator).
+    public static let validationFirstClip = 1 << 40
     /// Steps done so far (the next step's index).
     public private(set) var step = 0
     /// Best validation accuracy seen (0 before the first evaluation).
@@ -57,11 +60,10 @@ public final class ClipTrainer {
         let seed = UInt64(config.data.seed)
         if let mnist {
             train = try SyncMNIST(digits: mnist, digitsPerClip: config.data.digits, split: .train, seed: seed)
-            validation = try SyncMNIST(digits: mnist, digitsPerClip: config.data.digits, split: .test, seed: seed)
         } else {
             train = try SyncMNIST.procedural(digitsPerClip: config.data.digits, split: .train, seed: seed)
-            validation = try SyncMNIST.procedural(digitsPerClip: config.data.digits, split: .test, seed: seed)
         }
+        validation = train
     }
 
     /// Optimiser steps per epoch (`ceil(clips_per_epoch / batch_size)`).
@@ -180,7 +182,7 @@ public final class ClipTrainer {
         var start = 0
         while start < n {
             let end = min(start + batchSize, n), b = end - start
-            let data = validation.batch(indices: Array(start..<end))
+            let data = validation.batch(indices: Array((Self.validationFirstClip + start)..<(Self.validationFirstClip + end)))
             GradMode.disabled {
                 let clips = Self.clipTensor(data.frames, count: b)
                 let logits: Tensor
@@ -189,7 +191,7 @@ public final class ClipTrainer {
                     logits = rstg.classifier(rstg.readout(states))
                     let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
                     let syncLogits = head(states.reshaped([t * b * k, model.featureWidth])).data  // [T * B * K]
-                    scored += syncScores(syncLogits, firstClip: start, count: b, builder: rstg.builder)
+                    scored += syncScores(syncLogits, firstClip: Self.validationFirstClip + start, count: b, builder: rstg.builder)
                 } else {
                     logits = model.logits(clips)
                 }

@@ -13,7 +13,9 @@ import Tensors
 /// A stream that has run out (the last one may be shorter) repeats its last frame as a reference node.
 /// Each stream has its own reader (decoding ahead on a background thread; a stream starting at frame
 /// s decodes and drops frames 0 ..< s first), so memory holds about N frames, never the whole video.
-/// Masks are encoded and written on a background queue while the next graph runs.
+/// Each stream's probabilities are smoothed over ±`smoothing` frames (`TemporalSmoother`, bounded
+/// buffer) before thresholding at 0.5. Masks are encoded and written on a background queue while the
+/// next graph runs.
 ///
 /// Outputs (all written under temporary names and renamed when the video is complete):
 /// `OUT/<name>/%05d.png` ({0, 255}, video size), optionally `OUT/<name>.prob/%05d.png` (0...255)
@@ -31,14 +33,22 @@ public final class VideoSegmenter {
         public var probabilities: Bool
         /// Also write an overlay video.
         public var overlay: Bool
+        /// Temporal smoothing radius r: each frame's probabilities are averaged with those of the r
+        /// frames before and after it (`TemporalSmoother`); 0 turns it off.
+        public var smoothing: Int
 
-        public init(framesPerGraph: Int? = nil, flip: Bool = false, scales: [Double] = [1], probabilities: Bool = false, overlay: Bool = false) {
+        public init(framesPerGraph: Int? = nil, flip: Bool = false, scales: [Double] = [1], probabilities: Bool = false, overlay: Bool = false,
+                    smoothing: Int = Options.defaultSmoothing) {
             self.framesPerGraph = framesPerGraph
             self.flip = flip
             self.scales = scales
             self.probabilities = probabilities
             self.overlay = overlay
+            self.smoothing = smoothing
         }
+
+        /// Default temporal smoothing radius (frames on each side).
+        public static let defaultSmoothing = 2
     }
 
     public let model: FrameGraphSegmenter
@@ -112,7 +122,22 @@ public final class VideoSegmenter {
             try FrameStream(url: url, start: k * length, end: min((k + 1) * length, total), sizes: sizes, motion: cfg.architecture.motion)
         }
         let writer = MaskWriteQueue(maxPending: 2 * n)
+        var smoothers = [TemporalSmoother](repeating: TemporalSmoother(radius: options.smoothing), count: n)
         var written = 0
+        /// Queues frame `index`'s mask (and probability PNG) of a `w` x `h` probability map.
+        func write(index: Int, probabilities p: [Float], width w: Int, height h: Int) throws {
+            let file = String(format: "%05d.png", index)
+            let maskURL = tmpFolder.appendingPathComponent(file)
+            let probURL = options.probabilities ? probTmp.appendingPathComponent(file) : nil
+            try writer.submit {
+                try PNGCodec.write(GrayImage(width: w, height: h, pixels: p.map { $0 >= 0.5 ? 255 : 0 }), to: maskURL)
+                if let probURL {
+                    try PNGCodec.write(GrayImage(width: w, height: h, pixels: p.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }),
+                                       to: probURL)
+                }
+            }
+            written += 1
+        }
         progress?(0, total)
         for _ in 0..<length {
             var active: [Bool] = []
@@ -136,24 +161,20 @@ public final class VideoSegmenter {
                 }
             }
             for k in 0..<n where active[k] {
-                let index = streams[k].index
-                let w = streams[k].width, h = streams[k].height
-                let terms = Float(sizes.count)
-                let full = sums[k]
-                let file = String(format: "%05d.png", index)
-                let maskURL = tmpFolder.appendingPathComponent(file)
-                let probURL = options.probabilities ? probTmp.appendingPathComponent(file) : nil
-                try writer.submit {
-                    try PNGCodec.write(GrayImage(width: w, height: h, pixels: full.map { $0 / terms >= 0.5 ? 255 : 0 }), to: maskURL)
-                    if let probURL {
-                        try PNGCodec.write(GrayImage(width: w, height: h, pixels: full.map { UInt8(max(0, min(255, ($0 / terms * 255).rounded()))) }),
-                                           to: probURL)
-                    }
+                let scale = 1 / Float(sizes.count)
+                let mean = sums[k].map { $0 * scale }                     // [H * W] probabilities at video size
+                for frame in smoothers[k].push(index: streams[k].index, map: mean) {
+                    try write(index: frame.index, probabilities: frame.map, width: streams[k].width, height: streams[k].height)
                 }
-                written += 1
             }
             progress?(written, total)
         }
+        for k in 0..<n {
+            for frame in smoothers[k].flush() {
+                try write(index: frame.index, probabilities: frame.map, width: streams[k].width, height: streams[k].height)
+            }
+        }
+        progress?(written, total)
         try writer.finish()
         streams = []
         guard written == total else {

@@ -11,7 +11,8 @@ struct Segment: ParsableCommand {
         discussion: """
         A video of T frames is read as N streams of ceil(T/N) consecutive frames; each graph joins frame \
         i of every stream (frames i, i+T/N, i+2T/N, ... from across the video) and yields the masks of \
-        all its nodes, so memory holds N frames, never the whole video. Writes OUT/<name>/%05d.png \
+        all its nodes, so memory holds N frames, never the whole video. Each frame's probabilities are \
+        averaged with those of the --smooth frames before and after it, then thresholded at 0.5. Writes OUT/<name>/%05d.png \
         ({0,255}, one per decoded frame, video size), with --probabilities OUT/<name>.prob/%05d.png \
         (0..255), with --overlay OUT/<name>.mp4 (mask tinted and outlined). Outputs appear only when \
         complete. A video that fails is reported and skipped; the exit status is then 1.
@@ -41,6 +42,9 @@ struct Segment: ParsableCommand {
     @Option(help: "Comma-separated input scales averaged (multiples of the model's input size), e.g. 0.75,1,1.25.")
     var scales: String = "1"
 
+    @Option(help: "Temporal smoothing: average each frame's probabilities with those of this many frames before and after it (0: off).")
+    var smooth: Int = VideoSegmenter.Options.defaultSmoothing
+
     @Option(help: "Compute threads.")
     var threads: Int = 2
 
@@ -60,6 +64,7 @@ struct Segment: ParsableCommand {
             throw ValidationError("--scales must be a comma-separated list of numbers in 0.25...4 (got '\(scales)')")
         }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
+        if !(0...32).contains(smooth) { throw ValidationError("--smooth must be in 0...32 (got \(smooth))") }
         if inputs.isEmpty && benchModel == nil { throw ValidationError("give at least one video or frame folder") }
     }
 
@@ -74,7 +79,7 @@ struct Segment: ParsableCommand {
         }
         let segmenter = VideoSegmenter(model: try SegmentationWeights.resolve(model),
                                        options: VideoSegmenter.Options(framesPerGraph: framesPerGraph, flip: flip, scales: scaleList,
-                                                                       probabilities: probabilities, overlay: overlay))
+                                                                       probabilities: probabilities, overlay: overlay, smoothing: smooth))
         guard !out.isEmpty else { throw ValidationError("--out is required") }
         let outFolder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
