@@ -41,10 +41,11 @@ final class ShippedClassifierTests: XCTestCase {
         return Double(correct) / Double(count)
     }
 
-    /// rstg-sync3 measured 77 % on 1000 test clips; 200 clips give a standard error of ~3 points.
+    /// rstg-sync3 measured 87.8 % on the README's 1000 test clips and 89.2 % on 1000 clips of seed 2026;
+    /// 200 clips give a standard error of ~2.2 points, so 80 % is about 4 standard errors below.
     func testRSTGSync3KeepsItsAccuracy() throws {
         let top1 = try accuracy(model: "rstg-sync3", digits: 3, count: 200)
-        XCTAssertGreaterThan(top1, 0.65, "rstg-sync3 top-1 \(top1)")
+        XCTAssertGreaterThan(top1, 0.80, "rstg-sync3 top-1 \(top1)")
     }
 
     /// rstg-sync5 measured 16.1 % on 1000 test clips (chance 2.2 %, the earlier model 6.7 %).
