@@ -8,8 +8,10 @@
 /// come out `r` frames after they go in; the buffer holds at most 2r + 1 maps, whatever the length.
 struct TemporalSmoother {
     let radius: Int
-    /// The last frames pushed, consecutive; `buffer[0]` is frame `first`.
+    /// The frames of the current window, consecutive; `buffer[0]` is frame `first`.
     private var buffer: [(index: Int, map: [Float])] = []
+    /// Σ of the maps in `buffer` (kept as frames enter and leave: 3 passes per frame whatever r is).
+    private var sum: [Float] = []
     private var first = 0
     /// Frames pushed so far, and the position of the next frame to emit.
     private var pushed = 0, nextOut = 0
@@ -19,17 +21,19 @@ struct TemporalSmoother {
     /// Adds the next frame's map (`index` is the caller's frame number); returns the frames whose
     /// window is now complete, in order.
     mutating func push(index: Int, map: [Float]) -> [(index: Int, map: [Float])] {
+        if sum.isEmpty {
+            sum = map
+        } else {
+            map.withUnsafeBufferPointer { m in
+                sum.withUnsafeMutableBufferPointer { s in for i in s.indices { s[i] += m[i] } }
+            }
+        }
         buffer.append((index, map))
         pushed += 1
         var ready: [(index: Int, map: [Float])] = []
         while nextOut + radius < pushed {
             ready.append(emit(nextOut))
             nextOut += 1
-        }
-        let keepFrom = nextOut - radius
-        if keepFrom > first {
-            buffer.removeFirst(keepFrom - first)
-            first = keepFrom
         }
         return ready
     }
@@ -42,21 +46,24 @@ struct TemporalSmoother {
             nextOut += 1
         }
         buffer = []
+        sum = []
         first = pushed
         return ready
     }
 
-    private func emit(_ position: Int) -> (index: Int, map: [Float]) {
-        let lo = max(position - radius, first), hi = min(position + radius, pushed - 1)
-        let centre = buffer[position - first]
-        guard hi > lo else { return centre }
-        var sum = buffer[lo - first].map
-        for p in (lo + 1)...hi {
-            let m = buffer[p - first].map
-            for i in sum.indices { sum[i] += m[i] }
+    /// Drops frames before `position - radius` from the window, then returns the window's mean
+    /// (the window then ends at the last frame pushed, `min(position + radius, pushed - 1)`).
+    private mutating func emit(_ position: Int) -> (index: Int, map: [Float]) {
+        while first < position - radius {
+            let leaving = buffer.removeFirst().map
+            leaving.withUnsafeBufferPointer { m in
+                sum.withUnsafeMutableBufferPointer { s in for i in s.indices { s[i] -= m[i] } }
+            }
+            first += 1
         }
-        let scale = 1 / Float(hi - lo + 1)
-        for i in sum.indices { sum[i] *= scale }
-        return (centre.index, sum)
+        let index = buffer[position - first].index
+        if buffer.count == 1 { return (index, buffer[0].map) }
+        let scale = 1 / Float(buffer.count)
+        return (index, sum.map { $0 * scale })
     }
 }
