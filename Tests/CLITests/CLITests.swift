@@ -142,6 +142,12 @@ final class CLITests: XCTestCase {
         r = try run(["train", "--config", try config(hidden: 8).path, "--out", refused.path, "--init-from", dir.appendingPathComponent("absent").path])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
+        // Classifier-only options are refused for a segmentation config rather than ignored.
+        let segmentation = Self.repoRoot.appendingPathComponent("configs/segment-smoke.yaml").path
+        r = try run(["train", "--config", segmentation, "--out", refused.path, "--init-from", first.path])
+        XCTAssertNotEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--init-from apply to clip-classifier configs"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
     }
 
     func testInfoTable() throws {

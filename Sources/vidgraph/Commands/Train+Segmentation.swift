@@ -10,6 +10,11 @@ extension Train {
     /// (epoch,step,loss,val_j,val_f,val_jf,lr,frames_per_s,seconds), OUT/loss.png, OUT/config.yaml and
     /// OUT/model.safetensors (best validation J&F).
     func runSegmentation(configURL: URL) throws {
+        let classifierOnly = [("--init-from", initFrom), ("--mnist", mnist), ("--val-clips", valClips.map(String.init)),
+                              ("--clips-per-epoch", clipsPerEpoch.map(String.init))].filter { $0.1 != nil }.map(\.0)
+        guard classifierOnly.isEmpty else {
+            throw ValidationError("\(classifierOnly.joined(separator: ", ")) apply to clip-classifier configs, not to a segmentation config")
+        }
         var cfg = try SegmentationConfig(contentsOf: configURL)
         if let epochs { cfg.training.epochs = epochs }
         if let threads { cfg.training.threads = threads }
