@@ -108,6 +108,43 @@ final class SegmentationModelTests: XCTestCase {
         for (p, q) in zip(a.model.parameters, b.model.parameters) { XCTAssertEqual(p.data, q.data) }
     }
 
+    /// Colour jitter and greyscale change only the RGB planes: the crop, mirror, frame choice, motion
+    /// and masks of a step stay those of the unaugmented recipe; greyscale makes R = G = B.
+    func testColourAugmentationTouchesOnlyRGB() throws {
+        let synth = try Datasets.SyntheticVOS(width: 40, height: 40, frameCount: 4, seed: 7)
+        let (frames, masks) = synth.clip(index: 0)
+        let clip = SegmentationClip(name: "c", images: frames, masks: masks, width: 40, height: 40, motion: true)
+        func graph(_ extra: String, step: Int) throws -> (input: Tensor, masks: Tensor) {
+            let cfg = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, extra: extra)
+            return SegmentationTrainer(config: cfg, trainClips: [clip], syntheticCount: 1, valClips: []).trainingGraph(step: step)
+        }
+        let plane = 32 * 32
+        XCTAssertThrowsError(try Self.tinyConfig(extra: ", colour_jitter: 1.5"))
+        XCTAssertThrowsError(try Self.tinyConfig(extra: ", grayscale_probability: 2"))
+        XCTAssertThrowsError(try Self.tinyConfig(extra: ", min_crop_scale: 0"))
+        var rgbChanged = 0
+        for step in 0..<4 {
+            let plain = try graph("", step: step)
+            XCTAssertEqual(plain.input.data, try graph(", colour_jitter: 0, grayscale_probability: 0, min_crop_scale: 0.7", step: step).input.data)
+            for extra in [", colour_jitter: 0.3", ", grayscale_probability: 1"] {
+                let augmented = try graph(extra, step: step)
+                XCTAssertEqual(augmented.masks.data, plain.masks.data)
+                for node in 0..<2 {
+                    let base = node * 6 * plane
+                    XCTAssertEqual(Array(augmented.input.data[(base + 3 * plane)..<(base + 6 * plane)]),
+                                   Array(plain.input.data[(base + 3 * plane)..<(base + 6 * plane)]), "motion planes of node \(node)")
+                    let rgb = Array(augmented.input.data[base..<(base + 3 * plane)])
+                    if rgb != Array(plain.input.data[base..<(base + 3 * plane)]) { rgbChanged += 1 }
+                    if extra.contains("grayscale") {
+                        XCTAssertEqual(Array(rgb[0..<plane]), Array(rgb[plane..<(2 * plane)]))
+                        XCTAssertEqual(Array(rgb[0..<plane]), Array(rgb[(2 * plane)..<(3 * plane)]))
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(rgbChanged, 16)
+    }
+
     func testOverfitsOneSyntheticClip() throws {
         // steps_per_epoch sets the poly schedule's length (the learning rate reaches 0 at the end).
         let cfg = try Self.tinyConfig(width: 64, height: 64, frames: 2, iterations: 1, widths: "[8, 16, 16, 32]", steps: 800, extra: ", dice_weight: 1")

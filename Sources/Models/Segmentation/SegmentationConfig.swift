@@ -41,6 +41,12 @@ public struct SegmentationConfig: Sendable, Equatable {
         public var threads: Int = 2
         /// Fraction of steps drawn from synthetic clips (the rest from DAVIS training sequences).
         public var syntheticFraction: Double = 0.5
+        /// Smallest random crop, as a fraction of the clip's side (crops span [min_crop_scale, 1]).
+        public var minCropScale: Double = 0.7
+        /// Per-channel colour jitter: each RGB channel's gain is multiplied by U(1 - c, 1 + c) (0: off).
+        public var colourJitter: Double = 0
+        /// Probability that a graph's frames are turned to grey (luma in all three channels).
+        public var grayscaleProbability: Double = 0
         public init() {}
     }
 
@@ -117,6 +123,9 @@ public struct SegmentationConfig: Sendable, Equatable {
         training.checkpointMinutes = try t.double("checkpoint_minutes", default: 5, min: 0.01)
         training.threads = try t.int("threads", default: 2, range: 1...256)
         training.syntheticFraction = try t.double("synthetic_fraction", default: 0.5, min: 0, max: 1)
+        training.minCropScale = try t.double("min_crop_scale", default: 0.7, min: 0.1, max: 1)
+        training.colourJitter = try t.double("colour_jitter", default: 0, min: 0, max: 0.9)
+        training.grayscaleProbability = try t.double("grayscale_probability", default: 0, min: 0, max: 1)
         try t.finish()
         let d = try root.section("data")
         if let folder = try d.string("davis") { data.davis = (folder.isEmpty || folder == "none") ? nil : folder }

@@ -6,7 +6,8 @@ import Media
 import Tensors
 
 /// Trains a `FrameGraphSegmenter`: each step draws one graph of N frames from one clip (synthetic or
-/// DAVIS training sequence), augments it (random crop/scale, mirror, brightness/contrast), and
+/// DAVIS training sequence), augments it (random crop/scale, mirror, brightness/contrast, optional
+/// per-channel colour jitter and greyscale, which hide the training sequences' colours), and
 /// minimises weighted BCE (posWeight = negatives/positives of the graph) + dice_weight * Dice with
 /// Adam under a poly schedule. Step s's randomness is a pure function of (seed, s), so a resumed run
 /// continues exactly.
@@ -47,15 +48,20 @@ public final class SegmentationTrainer {
         let clipIndex = useSynthetic ? rng.int(0, syntheticCount - 1) : rng.int(syntheticCount, trainClips.count - 1)
         let clip = trainClips[clipIndex]
         let n = config.frames, w = config.width, h = config.height
-        let scale = Float(rng.uniform(0.7, 1.0))
+        let scale = Float(rng.uniform(config.training.minCropScale, 1.0))
         let cw = Float(clip.width) * scale, ch = Float(clip.height) * scale
         let crop = (x: Float(rng.uniform(0, Double(Float(clip.width) - cw))), y: Float(rng.uniform(0, Double(Float(clip.height) - ch))), w: cw, h: ch)
         let flip = rng.chance(0.5)
         let gain = Float(rng.uniform(0.8, 1.2)), bias = Float(rng.uniform(-0.08, 0.08))
+        // Colour augmentation draws from its own stream, so configs without it keep their exact steps.
+        var colourRng = SeededRandom(seeds: UInt64(config.training.seed), UInt64(s), 0xC010)
+        let jitter = config.training.colourJitter
+        let gains = (0..<3).map { _ in gain * (jitter > 0 ? Float(colourRng.uniform(1 - jitter, 1 + jitter)) : 1) }
+        let grayscale = config.training.grayscaleProbability > 0 && colourRng.chance(config.training.grayscaleProbability)
         var inputs: [Float] = [], masks: [Float] = []
         for _ in 0..<n {
             let index = rng.int(0, clip.frames.count - 1)
-            let (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gain: gain, bias: bias,
+            let (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gains: gains, bias: bias, grayscale: grayscale,
                                      motion: config.architecture.motion)
             inputs += x; masks += m
         }
