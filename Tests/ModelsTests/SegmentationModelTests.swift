@@ -6,13 +6,13 @@ import XCTest
 
 /// FrameGraphSegmenter: shapes, attention properties, gradients, overfitting, resume.
 final class SegmentationModelTests: XCTestCase {
-    static func tinyConfig(width: Int = 32, height: Int = 24, frames: Int = 3, iterations: Int = 2, motion: Bool = true,
+    static func tinyConfig(width: Int = 32, height: Int = 24, frames: Int = 3, iterations: Int = 2, motion: Bool = true, rgb: Bool = true,
                            widths: String = "[4, 4, 8, 8]", steps: Int = 10, extra: String = "") throws -> SegmentationConfig {
         try SegmentationConfig(yaml: """
         name: tiny
         kind: framegraph
         input: {width: \(width), height: \(height), frames: \(frames)}
-        architecture: {backbone_widths: \(widths), key_channels: 4, iterations: \(iterations), motion: \(motion)}
+        architecture: {backbone_widths: \(widths), key_channels: 4, iterations: \(iterations), motion: \(motion), rgb: \(rgb)}
         training: {epochs: 1, steps_per_epoch: \(steps), learning_rate: 0.01, seed: 3\(extra)}
         data: {davis: none, synthetic_clips: 1, synthetic_frames: 4}
         """, source: "tiny")
@@ -143,6 +143,36 @@ final class SegmentationModelTests: XCTestCase {
             }
         }
         XCTAssertEqual(rgbChanged, 16)
+    }
+
+    /// `rgb: false` gives a motion-only model: a training graph holds exactly the motion planes of the
+    /// RGB + motion recipe's graph (same crop, mirror and frames), and mirroring negates its plane 0.
+    func testMotionOnlyInputIsTheMotionPlanes() throws {
+        let synth = try Datasets.SyntheticVOS(width: 40, height: 40, frameCount: 4, seed: 7)
+        let (frames, masks) = synth.clip(index: 0)
+        let clip = SegmentationClip(name: "c", images: frames, masks: masks, width: 40, height: 40, motion: true)
+        let full = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1)
+        let motionOnly = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, rgb: false)
+        XCTAssertThrowsError(try Self.tinyConfig(motion: false, rgb: false))
+        XCTAssertEqual([full.inputChannels, motionOnly.inputChannels], [6, 3])
+        XCTAssertEqual([full.horizontalMotionChannel, motionOnly.horizontalMotionChannel], [3, 0])
+        XCTAssertNil(try Self.tinyConfig(motion: false).horizontalMotionChannel)
+        let plane = 32 * 32
+        for step in 0..<3 {
+            let a = SegmentationTrainer(config: full, trainClips: [clip], syntheticCount: 1, valClips: []).trainingGraph(step: step)
+            let b = SegmentationTrainer(config: motionOnly, trainClips: [clip], syntheticCount: 1, valClips: []).trainingGraph(step: step)
+            XCTAssertEqual(b.input.shape, [2, 3, 32, 32])
+            XCTAssertEqual(b.masks.data, a.masks.data)
+            for node in 0..<2 {
+                XCTAssertEqual(Array(b.input.data[(node * 3 * plane)..<((node + 1) * 3 * plane)]),
+                               Array(a.input.data[(node * 6 * plane + 3 * plane)..<((node + 1) * 6 * plane)]), "node \(node), step \(step)")
+            }
+        }
+        // Mirroring a [1, 3, 1, 2] motion-only buffer: planes reversed left-right, dx (plane 0) negated.
+        XCTAssertEqual(VideoSegmenter.mirror([1, 2, 3, 4, 5, 6], width: 2, height: 1, channelsPerFrame: 3, horizontalMotionChannel: 0),
+                       [-2, -1, 4, 3, 6, 5])
+        XCTAssertEqual(VideoSegmenter.mirror([1, 2, 3, 4, 5, 6], width: 2, height: 1, channelsPerFrame: 3),
+                       [2, 1, 4, 3, 6, 5])
     }
 
     func testOverfitsOneSyntheticClip() throws {

@@ -70,9 +70,9 @@ public struct SegmentationClip: Sendable {
 
     /// The model input `[C_in, outH, outW]` and mask `[outH, outW]` of frame `index`, cropped to the
     /// window (x0, y0, cw, ch) in clip pixels, resized, optionally mirrored, colour-jittered (per-channel
-    /// gains, bias) and turned grey.
+    /// gains, bias) and turned grey; `rgb` / `motion` choose which planes the input holds.
     func sample(_ index: Int, crop: (x: Float, y: Float, w: Float, h: Float), outWidth: Int, outHeight: Int,
-                flip: Bool, gains: [Float], bias: Float, grayscale: Bool = false, motion: Bool) -> (input: [Float], mask: [Float]) {
+                flip: Bool, gains: [Float], bias: Float, grayscale: Bool = false, rgb: Bool = true, motion: Bool) -> (input: [Float], mask: [Float]) {
         let plane = width * height, outPlane = outWidth * outHeight
         func resample(_ p: ArraySlice<Float>) -> [Float] {
             let src = Array(p)
@@ -88,13 +88,15 @@ public struct SegmentationClip: Sendable {
             return out
         }
         var input: [Float] = []
-        input.reserveCapacity((motion ? 6 : 3) * outPlane)
-        var rgb = (0..<3).map { c in resample(frames[index][(c * plane)..<((c + 1) * plane)]).map { min(1, max(0, $0 * gains[c] + bias)) } }
-        if grayscale {   // ITU-R BT.601 luma in all three channels
-            let luma = (0..<outPlane).map { 0.299 * rgb[0][$0] + 0.587 * rgb[1][$0] + 0.114 * rgb[2][$0] }
-            rgb = [luma, luma, luma]
+        input.reserveCapacity(((rgb ? 3 : 0) + (motion ? 3 : 0)) * outPlane)
+        if rgb {
+            var planes = (0..<3).map { c in resample(frames[index][(c * plane)..<((c + 1) * plane)]).map { min(1, max(0, $0 * gains[c] + bias)) } }
+            if grayscale {   // ITU-R BT.601 luma in all three channels
+                let luma = (0..<outPlane).map { 0.299 * planes[0][$0] + 0.587 * planes[1][$0] + 0.114 * planes[2][$0] }
+                planes = [luma, luma, luma]
+            }
+            for channel in planes { input += channel }
         }
-        for channel in rgb { input += channel }
         if motion {
             for c in 0..<3 {
                 let sign: Float = (c == 0 && flip) ? -1 : 1   // mirroring negates horizontal motion

@@ -23,8 +23,11 @@ public struct SegmentationConfig: Sendable, Equatable {
         public var keyChannels: Int = 16
         /// Message-passing iterations K (0 = no attention: readout of the backbone alone).
         public var iterations: Int = 3
-        /// Whether 3 motion channels (residual dx, dy, magnitude) join the RGB input.
+        /// Whether 3 motion channels (residual dx, dy, magnitude) are in the input.
         public var motion: Bool = true
+        /// Whether the 3 RGB channels are in the input (false with motion: true = a motion-only model,
+        /// the ablation that shows what appearance adds).
+        public var rgb: Bool = true
         public init() {}
     }
 
@@ -74,8 +77,12 @@ public struct SegmentationConfig: Sendable, Equatable {
     public var text: String
     public var source: String
 
-    /// Input channels: RGB plus the motion cue.
-    public var inputChannels: Int { architecture.motion ? 6 : 3 }
+    /// Input channels: RGB and/or the motion cue, in that order.
+    public var inputChannels: Int { (architecture.rgb ? 3 : 0) + (architecture.motion ? 3 : 0) }
+
+    /// Index of the horizontal-motion plane (dx) among a frame's input channels, nil without motion
+    /// (mirroring a frame negates it).
+    public var horizontalMotionChannel: Int? { architecture.motion ? (architecture.rgb ? 3 : 0) : nil }
 
     /// The `kind:` of a YAML text, nil when it cannot be read (lets `vidgraph train` dispatch).
     public static func kind(ofYAML text: String) -> String? {
@@ -110,6 +117,8 @@ public struct SegmentationConfig: Sendable, Equatable {
         architecture.keyChannels = try a.int("key_channels", default: 16, range: 1...1024)
         architecture.iterations = try a.int("iterations", default: 3, range: 0...16)
         architecture.motion = try a.bool("motion", default: true)
+        architecture.rgb = try a.bool("rgb", default: true)
+        guard architecture.rgb || architecture.motion else { throw a.error("rgb", "rgb and motion cannot both be false: the model needs an input") }
         try a.finish()
         let t = try root.section("training")
         training.epochs = try t.int("epochs", default: 20, range: 1...100_000)

@@ -62,7 +62,7 @@ public final class SegmentationTrainer {
         for _ in 0..<n {
             let index = rng.int(0, clip.frames.count - 1)
             let (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gains: gains, bias: bias, grayscale: grayscale,
-                                     motion: config.architecture.motion)
+                                     rgb: config.architecture.rgb, motion: config.architecture.motion)
             inputs += x; masks += m
         }
         return (Tensor(inputs, shape: [n, config.inputChannels, h, w]), Tensor(masks, shape: [n, 1, h, w]))
@@ -115,7 +115,7 @@ public final class SegmentationTrainer {
     public static func score(model: FrameGraphSegmenter, clip: SegmentationClip, every: Int = 1) -> (j: Double, f: Double) {
         let c = model.config
         let total = clip.frames.count
-        func input(_ i: Int) -> [Float] { clip.frames[i] + (c.architecture.motion ? clip.motion[i] : []) }
+        func input(_ i: Int) -> [Float] { (c.architecture.rgb ? clip.frames[i] : []) + (c.architecture.motion ? clip.motion[i] : []) }
         let (streams, length) = VideoSegmenter.schedule(total: total, framesPerGraph: c.frames)
         let plane = clip.width * clip.height
         var js = 0.0, fs = 0.0, n = 0

@@ -119,7 +119,7 @@ public final class VideoSegmenter {
         }
 
         var streams = try (0..<n).map { k in
-            try FrameStream(url: url, start: k * length, end: min((k + 1) * length, total), sizes: sizes, motion: cfg.architecture.motion)
+            try FrameStream(url: url, start: k * length, end: min((k + 1) * length, total), sizes: sizes, rgb: cfg.architecture.rgb, motion: cfg.architecture.motion)
         }
         let writer = MaskWriteQueue(maxPending: 2 * n)
         var smoothers = [TemporalSmoother](repeating: TemporalSmoother(radius: options.smoothing), count: n)
@@ -148,7 +148,7 @@ public final class VideoSegmenter {
                 let batch = Tensor(streams.flatMap { $0.inputs[s] }, shape: [n, cfg.inputChannels, size.height, size.width])   // [N, C_in, h, w]
                 var probs = GradMode.disabled { model(batch).sigmoid() }.data                                                  // [N * h * w]
                 if options.flip {
-                    let mirrored = Tensor(Self.mirror(batch.data, width: size.width, height: size.height, channelsPerFrame: cfg.inputChannels),
+                    let mirrored = Tensor(Self.mirror(batch.data, width: size.width, height: size.height, channelsPerFrame: cfg.inputChannels, horizontalMotionChannel: cfg.horizontalMotionChannel),
                                           shape: batch.shape)
                     let back = Self.mirror(GradMode.disabled { model(mirrored).sigmoid() }.data, width: size.width, height: size.height,
                                            channelsPerFrame: 1)
@@ -209,13 +209,13 @@ public final class VideoSegmenter {
         done = true
     }
 
-    /// Mirrors every `[H, W]` plane of a `[N, C, H, W]` buffer (`C = channelsPerFrame`); with 6 channels
-    /// (RGB + motion dx, dy, magnitude) the horizontal motion plane 3 of each frame is negated.
-    public static func mirror(_ data: [Float], width: Int, height: Int, channelsPerFrame: Int) -> [Float] {
+    /// Mirrors every `[H, W]` plane of a `[N, C, H, W]` buffer (`C = channelsPerFrame`); the horizontal
+    /// motion plane (dx, channel `horizontalMotionChannel` of each frame, e.g. 3 for RGB + motion) is negated.
+    public static func mirror(_ data: [Float], width: Int, height: Int, channelsPerFrame: Int, horizontalMotionChannel: Int? = nil) -> [Float] {
         let plane = width * height, planes = data.count / plane
         var out = data
         for c in 0..<planes {
-            let sign: Float = (channelsPerFrame == 6 && c % 6 == 3) ? -1 : 1
+            let sign: Float = (horizontalMotionChannel == c % channelsPerFrame) ? -1 : 1
             let base = c * plane
             for y in 0..<height {
                 let row = base + y * width
@@ -256,6 +256,7 @@ struct FrameStream {
     let path: String
     let end: Int
     let sizes: [(width: Int, height: Int)]
+    let rgb: Bool
     let motion: Bool
     /// Index of the frame in `inputs` (the last one read).
     private(set) var index: Int
@@ -265,11 +266,12 @@ struct FrameStream {
     private var previous: [[Float]?]
     private(set) var width = 0, height = 0
 
-    init(url: URL, start: Int, end: Int, sizes: [(width: Int, height: Int)], motion: Bool) throws {
+    init(url: URL, start: Int, end: Int, sizes: [(width: Int, height: Int)], rgb: Bool = true, motion: Bool) throws {
         reader = try VideoReader(url: url, options: VideoReaderOptions(threads: 1))
         path = url.path
         self.end = end
         self.sizes = sizes
+        self.rgb = rgb
         self.motion = motion
         index = start - 1
         inputs = []
@@ -302,7 +304,7 @@ struct FrameStream {
         inputs = sizes.enumerated().map { s, size in
             let x = SegmentationClip.chw(frame.image, width: size.width, height: size.height)   // [3, h, w]
             defer { previous[s] = x }
-            return motion ? x + MotionCue.fromFrames(previous: previous[s], current: x, width: size.width, height: size.height) : x
+            return (rgb ? x : []) + (motion ? MotionCue.fromFrames(previous: previous[s], current: x, width: size.width, height: size.height) : [])
         }
         return true
     }
