@@ -150,6 +150,21 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
     }
 
+    /// `vidgraph models` lists every embedded model in aligned columns, however long its name
+    /// (rstg-sync3-narrow is 17 characters): each row's KIND starts where the header's does.
+    func testModelsTableColumnsAlign() throws {
+        let r = try run(["models"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let header = try XCTUnwrap(lines.first)
+        let kindColumn = try XCTUnwrap(header.range(of: "KIND")).lowerBound.utf16Offset(in: header)
+        for name in ["framegraph", "rstg-sync3", "rstg-sync3-narrow", "rstg-sync5"] {
+            let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + " ") }, "no row for \(name) in\n\(r.stdout)")
+            let kind = row.dropFirst(kindColumn).prefix(while: { $0 != " " })
+            XCTAssertTrue(["framegraph", "rstg"].contains(String(kind)), "\(name): '\(kind)' under KIND in '\(row)'")
+        }
+    }
+
     func testInfoTable() throws {
         let path = try clip()
         let r = try run(["info", path])

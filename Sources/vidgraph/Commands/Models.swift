@@ -33,9 +33,10 @@ struct ListModels: ParsableCommand {
             let fill = String(repeating: " ", count: max(0, width - text.count))
             return right ? fill + text : text + fill
         }
-        print([pad("NAME", 16), pad("KIND", 11), pad("PARAMS", 9, right: true), pad("CLASSES", 8, right: true), pad("VAL", 11, right: true), "  TRAINED WITH"].joined(separator: " "))
+        let nameWidth = max(16, (entries.map { $0.name.count }.max() ?? 0) + 1)   // the longest name and a space
+        print([pad("NAME", nameWidth), pad("KIND", 11), pad("PARAMS", 9, right: true), pad("CLASSES", 8, right: true), pad("VAL", 11, right: true), "  TRAINED WITH"].joined(separator: " "))
         for e in entries {
-            print([pad(e.name, 16), pad(e.kind, 11), pad(String(e.parameters), 9, right: true), pad(String(e.classes), 8, right: true),
+            print([pad(e.name, nameWidth), pad(e.kind, 11), pad(String(e.parameters), 9, right: true), pad(String(e.classes), 8, right: true),
                    pad(e.accuracy ?? "-", 11, right: true), "  " + (e.trainedWith.isEmpty ? "-" : e.trainedWith)].joined(separator: " "))
         }
     }
