@@ -53,8 +53,11 @@ final class VideoSegmenterTests: XCTestCase {
             """, source: "tiny.yaml")
         let model = FrameGraphSegmenter(config: config, seed: 3)
         model.setTraining(false)
+        // Widen the untrained logits (x 20) so that some pixels are confident object or background
+        // (the colour model learns only from those).
+        model.classifier.weight.assign(model.classifier.weight.data.map { $0 * 20 })
         let out = folder.appendingPathComponent("masks")
-        let written = try VideoSegmenter(model: model, options: .init(probabilities: true, smoothing: 0)).segment(clip, outFolder: out)
+        let written = try VideoSegmenter(model: model, options: .init(probabilities: true, smoothing: 0, appearanceWeight: 0, threshold: 0.5)).segment(clip, outFolder: out)
         XCTAssertEqual(written, 11)
         let names = try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("walk").path).sorted()
         XCTAssertEqual(names, (0..<11).map { String(format: "%05d.png", $0) })
@@ -90,7 +93,7 @@ final class VideoSegmenterTests: XCTestCase {
         // With temporal smoothing (radius 2): each frame's probabilities are the mean over frames
         // t-2...t+2 of its own stream (streams are frames 0-3, 4-7, 8-10), the mask that mean >= 0.5.
         let smoothed = folder.appendingPathComponent("smoothed")
-        XCTAssertEqual(try VideoSegmenter(model: model, options: .init(probabilities: true, smoothing: 2)).segment(clip, outFolder: smoothed), 11)
+        XCTAssertEqual(try VideoSegmenter(model: model, options: .init(probabilities: true, smoothing: 2, appearanceWeight: 0, threshold: 0.5)).segment(clip, outFolder: smoothed), 11)
         for frame in 0..<11 {
             let k = frame / length
             let window = max(frame - 2, k * length)...min(frame + 2, min((k + 1) * length, 11) - 1)
@@ -107,6 +110,36 @@ final class VideoSegmenterTests: XCTestCase {
             for (pixel, p) in zip(mask.pixels, mean) where (pixel == 255) != (p >= 0.5) && abs(p - 0.5) > 1e-4 { disagreements += 1 }
             XCTAssertEqual(disagreements, 0, "smoothed mask \(frame)")
         }
+
+        // With the colour model (default weight and threshold): frames come out of the smoothers in the
+        // order step 2: 0, 4, 8; step 3: 1, 5; then the flushes 2, 3, 6, 7, 9, 10. The model learns
+        // from each frame's smoothed map before refining it, so a replay in that order must give the
+        // stored probabilities, and masks are those probabilities >= the threshold.
+        let coloured = folder.appendingPathComponent("coloured")
+        let options = VideoSegmenter.Options(probabilities: true, smoothing: 2)
+        XCTAssertEqual(options.appearanceWeight, VideoSegmenter.Options.defaultAppearanceWeight)
+        XCTAssertEqual(try VideoSegmenter(model: model, options: options).segment(clip, outFolder: coloured), 11)
+        var colourModel = AppearanceModel(weight: options.appearanceWeight)
+        var changed = 0
+        for frame in [0, 4, 8, 1, 5, 2, 3, 6, 7, 9, 10] {
+            let k = frame / length
+            let window = max(frame - 2, k * length)...min(frame + 2, min((k + 1) * length, 11) - 1)
+            var mean = [Float](repeating: 0, count: 96 * 64)
+            for f in window {
+                for i in mean.indices { mean[i] += direct[f][i] / Float(window.count) }
+            }
+            colourModel.accumulate(image: decoded[frame], probabilities: mean)
+            let refined = AppearanceModel.refine(image: decoded[frame], probabilities: mean, table: colourModel.logOddsTable())
+            let name = String(format: "%05d.png", frame)
+            let stored = try PNGCodec.readGray(coloured.appendingPathComponent("walk.prob").appendingPathComponent(name))
+            XCTAssertLessThanOrEqual(zip(stored.pixels, refined).map { abs(Float($0) - $1 * 255) }.max()!, 0.6, "coloured frame \(frame)")
+            changed += zip(refined, mean).filter { abs($0 - $1) > 0.01 }.count
+            let mask = try PNGCodec.readGray(coloured.appendingPathComponent("walk").appendingPathComponent(name))
+            var disagreements = 0
+            for (pixel, p) in zip(mask.pixels, refined) where (pixel == 255) != (p >= options.threshold) && abs(p - options.threshold) > 1e-4 { disagreements += 1 }
+            XCTAssertEqual(disagreements, 0, "coloured mask \(frame)")
+        }
+        XCTAssertGreaterThan(changed, 0, "the colour model changed no probability: the replay checks nothing")
     }
 
     /// The smoother emits every frame once, in order, each the mean of its ±r window cut at the ends,

@@ -14,7 +14,8 @@ import Tensors
 /// Each stream has its own reader (decoding ahead on a background thread; a stream starting at frame
 /// s decodes and drops frames 0 ..< s first), so memory holds about N frames, never the whole video.
 /// Each stream's probabilities are smoothed over ±`smoothing` frames (`TemporalSmoother`, bounded
-/// buffer) before thresholding at 0.5. Masks are encoded and written on a background queue while the
+/// buffer), then refined by a per-video colour model learned from the video's own confident pixels
+/// (`AppearanceModel`, updated with every frame as it comes out), then thresholded (0.9 by default). Masks are encoded and written on a background queue while the
 /// next graph runs.
 ///
 /// Outputs (all written under temporary names and renamed when the video is complete):
@@ -36,19 +37,31 @@ public final class VideoSegmenter {
         /// Temporal smoothing radius r: each frame's probabilities are averaged with those of the r
         /// frames before and after it (`TemporalSmoother`); 0 turns it off.
         public var smoothing: Int
+        /// Weight w of the per-video colour model (`AppearanceModel`); 0 turns it off.
+        public var appearanceWeight: Float
+        /// A pixel is object when its final probability is at least this.
+        public var threshold: Float
 
         public init(framesPerGraph: Int? = nil, flip: Bool = false, scales: [Double] = [1], probabilities: Bool = false, overlay: Bool = false,
-                    smoothing: Int = Options.defaultSmoothing) {
+                    smoothing: Int = Options.defaultSmoothing, appearanceWeight: Float = Options.defaultAppearanceWeight,
+                    threshold: Float = Options.defaultThreshold) {
             self.framesPerGraph = framesPerGraph
             self.flip = flip
             self.scales = scales
             self.probabilities = probabilities
             self.overlay = overlay
             self.smoothing = smoothing
+            self.appearanceWeight = appearanceWeight
+            self.threshold = threshold
         }
 
         /// Default temporal smoothing radius (frames on each side).
         public static let defaultSmoothing = 2
+        /// Default weight of the per-video colour model (README, segmentation: chosen on the cross-validation folds).
+        public static let defaultAppearanceWeight: Float = 1
+        /// Default mask threshold. The training loss weights object pixels by negatives / positives, which
+        /// inflates the probabilities of a video's few object pixels; 0.9 was chosen on the cross-validation folds.
+        public static let defaultThreshold: Float = 0.9
     }
 
     public let model: FrameGraphSegmenter
@@ -123,14 +136,25 @@ public final class VideoSegmenter {
         }
         let writer = MaskWriteQueue(maxPending: 2 * n)
         var smoothers = [TemporalSmoother](repeating: TemporalSmoother(radius: options.smoothing), count: n)
+        // Frames waiting for their smoothed map (at most 2r + 1 per stream), for the colour model.
+        var pendingImages = [[Int: RGBImage]](repeating: [:], count: n)
+        var appearance = AppearanceModel(weight: options.appearanceWeight)
+        let useAppearance = options.appearanceWeight != 0
+        let threshold = options.threshold
         var written = 0
-        /// Queues frame `index`'s mask (and probability PNG) of a `w` x `h` probability map.
-        func write(index: Int, probabilities p: [Float], width w: Int, height h: Int) throws {
+        /// Queues frame `index`'s mask (and probability PNG) of a `w` x `h` probability map (stream `k`).
+        func write(stream k: Int, index: Int, probabilities map: [Float], width w: Int, height h: Int) throws {
             let file = String(format: "%05d.png", index)
             let maskURL = tmpFolder.appendingPathComponent(file)
             let probURL = options.probabilities ? probTmp.appendingPathComponent(file) : nil
+            // The colour model learns from this frame first, then a snapshot of it refines the frame.
+            let colour: (image: RGBImage, table: [Float])? = useAppearance ? pendingImages[k].removeValue(forKey: index).map { frame in
+                appearance.accumulate(image: frame, probabilities: map)
+                return (frame, appearance.logOddsTable())
+            } : nil
             try writer.submit {
-                try PNGCodec.write(GrayImage(width: w, height: h, pixels: p.map { $0 >= 0.5 ? 255 : 0 }), to: maskURL)
+                let p = colour.map { AppearanceModel.refine(image: $0.image, probabilities: map, table: $0.table) } ?? map
+                try PNGCodec.write(GrayImage(width: w, height: h, pixels: p.map { $0 >= threshold ? 255 : 0 }), to: maskURL)
                 if let probURL {
                     try PNGCodec.write(GrayImage(width: w, height: h, pixels: p.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }),
                                        to: probURL)
@@ -163,15 +187,16 @@ public final class VideoSegmenter {
             for k in 0..<n where active[k] {
                 let scale = 1 / Float(sizes.count)
                 let mean = sums[k].map { $0 * scale }                     // [H * W] probabilities at video size
+                if useAppearance { pendingImages[k][streams[k].index] = streams[k].image }
                 for frame in smoothers[k].push(index: streams[k].index, map: mean) {
-                    try write(index: frame.index, probabilities: frame.map, width: streams[k].width, height: streams[k].height)
+                    try write(stream: k, index: frame.index, probabilities: frame.map, width: streams[k].width, height: streams[k].height)
                 }
             }
             progress?(written, total)
         }
         for k in 0..<n {
             for frame in smoothers[k].flush() {
-                try write(index: frame.index, probabilities: frame.map, width: streams[k].width, height: streams[k].height)
+                try write(stream: k, index: frame.index, probabilities: frame.map, width: streams[k].width, height: streams[k].height)
             }
         }
         progress?(written, total)
@@ -264,6 +289,8 @@ struct FrameStream {
     private(set) var inputs: [[Float]]
     /// RGB `[3, h, w]` of the previous frame per scale (motion).
     private var previous: [[Float]?]
+    /// The current frame as decoded (video size).
+    private(set) var image = RGBImage(width: 1, height: 1)
     private(set) var width = 0, height = 0
 
     init(url: URL, start: Int, end: Int, sizes: [(width: Int, height: Int)], rgb: Bool = true, motion: Bool) throws {
@@ -300,6 +327,7 @@ struct FrameStream {
             throw StreamEndedEarly()
         }
         index += 1
+        image = frame.image
         width = frame.image.width; height = frame.image.height
         inputs = sizes.enumerated().map { s, size in
             let x = SegmentationClip.chw(frame.image, width: size.width, height: size.height)   // [3, h, w]

@@ -12,9 +12,10 @@ struct Segment: ParsableCommand {
         A video of T frames is read as N streams of ceil(T/N) consecutive frames; each graph joins frame \
         i of every stream (frames i, i+T/N, i+2T/N, ... from across the video) and yields the masks of \
         all its nodes, so memory holds N frames, never the whole video. Each frame's probabilities are \
-        averaged with those of the --smooth frames before and after it, then thresholded at 0.5. Writes OUT/<name>/%05d.png \
+        averaged with those of the --smooth frames before and after it, refined by a colour model of the \
+        video learned from its own confident pixels (--appearance), then thresholded (--threshold). Writes OUT/<name>/%05d.png \
         ({0,255}, one per decoded frame, video size), with --probabilities OUT/<name>.prob/%05d.png \
-        (0..255), with --overlay OUT/<name>.mp4 (mask tinted and outlined). Outputs appear only when \
+        (0..255, the refined probabilities), with --overlay OUT/<name>.mp4 (mask tinted and outlined). Outputs appear only when \
         complete. A video that fails is reported and skipped; the exit status is then 1.
         """)
 
@@ -45,6 +46,12 @@ struct Segment: ParsableCommand {
     @Option(help: "Temporal smoothing: average each frame's probabilities with those of this many frames before and after it (0: off).")
     var smooth: Int = VideoSegmenter.Options.defaultSmoothing
 
+    @Option(help: "Weight of the per-video colour model (log-odds added to the model's; 0: off).")
+    var appearance: Float = VideoSegmenter.Options.defaultAppearanceWeight
+
+    @Option(help: "Mask threshold on the final probability.")
+    var threshold: Float = VideoSegmenter.Options.defaultThreshold
+
     @Option(help: "Compute threads.")
     var threads: Int = 2
 
@@ -65,6 +72,8 @@ struct Segment: ParsableCommand {
         }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
         if !(0...32).contains(smooth) { throw ValidationError("--smooth must be in 0...32 (got \(smooth))") }
+        if !(0...4).contains(appearance) { throw ValidationError("--appearance must be in 0...4 (got \(appearance))") }
+        if !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be in (0, 1) (got \(threshold))") }
         if inputs.isEmpty && benchModel == nil { throw ValidationError("give at least one video or frame folder") }
     }
 
@@ -79,7 +88,8 @@ struct Segment: ParsableCommand {
         }
         let segmenter = VideoSegmenter(model: try SegmentationWeights.resolve(model),
                                        options: VideoSegmenter.Options(framesPerGraph: framesPerGraph, flip: flip, scales: scaleList,
-                                                                       probabilities: probabilities, overlay: overlay, smoothing: smooth))
+                                                                       probabilities: probabilities, overlay: overlay, smoothing: smooth,
+                                                                       appearanceWeight: appearance, threshold: threshold))
         guard !out.isEmpty else { throw ValidationError("--out is required") }
         let outFolder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
