@@ -51,7 +51,7 @@ let package = Package(
         // Tests.
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensors"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MediaTests", dependencies: ["Media"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
         .testTarget(name: "GraphsTests", dependencies: ["Graphs", "Layers", "Tensors", "Media"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Media"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Media"], resources: [.copy("Fixtures")]),
