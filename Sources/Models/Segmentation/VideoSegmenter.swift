@@ -15,7 +15,7 @@ import Tensors
 /// s decodes and drops frames 0 ..< s first), so memory holds about N frames, never the whole video.
 /// Each stream's probabilities are smoothed over ±`smoothing` frames (`TemporalSmoother`, bounded
 /// buffer), then refined by a per-video colour model learned from the video's own confident pixels
-/// (`AppearanceModel`, updated with every frame as it comes out), then thresholded (0.9 by default). Masks are encoded and written on a background queue while the
+/// (`AppearanceModel`, updated with every frame as it comes out), then thresholded (0.8 by default). Masks are encoded and written on a background queue while the
 /// next graph runs.
 ///
 /// Outputs (all written under temporary names and renamed when the video is complete):
@@ -58,10 +58,10 @@ public final class VideoSegmenter {
         /// Default temporal smoothing radius (frames on each side).
         public static let defaultSmoothing = 2
         /// Default weight of the per-video colour model (README, segmentation: chosen on the cross-validation folds).
-        public static let defaultAppearanceWeight: Float = 1
+        public static let defaultAppearanceWeight: Float = 1.5
         /// Default mask threshold. The training loss weights object pixels by negatives / positives, which
-        /// inflates the probabilities of a video's few object pixels; 0.9 was chosen on the cross-validation folds.
-        public static let defaultThreshold: Float = 0.9
+        /// inflates the probabilities of a video's few object pixels; 0.8 was chosen on the cross-validation folds.
+        public static let defaultThreshold: Float = 0.8
     }
 
     public let model: FrameGraphSegmenter
