@@ -48,16 +48,17 @@ final class ShippedClassifierTests: XCTestCase {
         XCTAssertGreaterThan(top1, 0.84, "rstg-sync3 top-1 \(top1)")
     }
 
-    /// rstg-sync3-narrow (the starting point of rstg-sync5) measured 87.8 % and 89.2 % on the same sets.
+    /// rstg-sync3-narrow (the default before the wide model) measured 87.8 % and 89.2 % on the same sets.
     func testRSTGSync3NarrowKeepsItsAccuracy() throws {
         let top1 = try accuracy(model: "rstg-sync3-narrow", digits: 3, count: 200)
         XCTAssertGreaterThan(top1, 0.80, "rstg-sync3-narrow top-1 \(top1)")
     }
 
-    /// rstg-sync5 measured 60.8 % on the README's 1000 test clips and 58.6 % on 1000 clips of seed 2026
-    /// (chance 2.2 %); 200 clips give a standard error of ~3.5 points, so 46 % is about 3.6 below.
+    /// rstg-sync5 (wide, since 2026-11-24 late evening) measured 65.3 % on the README's 1000 test clips and
+    /// 62.4 % on 1000 clips of seed 2026 (chance 2.2 %; the narrow model it replaced: 60.6 / 58.6 %); 200
+    /// clips give a standard error of ~3.4 points, so 50 % is about 3.6 below.
     func testRSTGSync5KeepsItsAccuracy() throws {
         let top1 = try accuracy(model: "rstg-sync5", digits: 5, count: 200)
-        XCTAssertGreaterThan(top1, 0.46, "rstg-sync5 top-1 \(top1)")
+        XCTAssertGreaterThan(top1, 0.50, "rstg-sync5 top-1 \(top1)")
     }
 }
