@@ -29,7 +29,8 @@ public struct AppearanceModel: Sendable {
     private var background = [Double](repeating: 0, count: AppearanceModel.bins)
     private var foregroundTotal = 0.0, backgroundTotal = 0.0
 
-    public init(weight: Float = 0.5, foregroundThreshold: Float = 0.85, backgroundThreshold: Float = 0.3, stride: Int = 2) {
+    /// `weight` has no default here: `VideoSegmenter.Options.defaultAppearanceWeight` is the tool's default.
+    public init(weight: Float, foregroundThreshold: Float = 0.85, backgroundThreshold: Float = 0.3, stride: Int = 2) {
         self.weight = weight
         self.foregroundThreshold = foregroundThreshold
         self.backgroundThreshold = backgroundThreshold

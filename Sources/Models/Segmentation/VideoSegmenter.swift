@@ -15,8 +15,8 @@ import Tensors
 /// s decodes and drops frames 0 ..< s first), so memory holds about N frames, never the whole video.
 /// Each stream's probabilities are smoothed over ±`smoothing` frames (`TemporalSmoother`, bounded
 /// buffer), then refined by a per-video colour model learned from the video's own confident pixels
-/// (`AppearanceModel`, updated with every frame as it comes out), then thresholded (0.8 by default). Masks are encoded and written on a background queue while the
-/// next graph runs.
+/// (`AppearanceModel`, updated with every frame as it comes out), then thresholded (0.8 by default).
+/// Masks are encoded and written on a background queue while the next graph runs.
 ///
 /// Outputs (all written under temporary names and renamed when the video is complete):
 /// `OUT/<name>/%05d.png` ({0, 255}, video size), optionally `OUT/<name>.prob/%05d.png` (0...255)
