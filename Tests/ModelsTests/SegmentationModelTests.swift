@@ -7,12 +7,12 @@ import XCTest
 /// FrameGraphSegmenter: shapes, attention properties, gradients, overfitting, resume.
 final class SegmentationModelTests: XCTestCase {
     static func tinyConfig(width: Int = 32, height: Int = 24, frames: Int = 3, iterations: Int = 2, motion: Bool = true, rgb: Bool = true,
-                           widths: String = "[4, 4, 8, 8]", steps: Int = 10, extra: String = "") throws -> SegmentationConfig {
+                           widths: String = "[4, 4, 8, 8]", steps: Int = 10, extra: String = "", decoder: Int = 0) throws -> SegmentationConfig {
         try SegmentationConfig(yaml: """
         name: tiny
         kind: framegraph
         input: {width: \(width), height: \(height), frames: \(frames)}
-        architecture: {backbone_widths: \(widths), key_channels: 4, iterations: \(iterations), motion: \(motion), rgb: \(rgb)}
+        architecture: {backbone_widths: \(widths), key_channels: 4, iterations: \(iterations), motion: \(motion), rgb: \(rgb), decoder_channels: \(decoder)}
         training: {epochs: 1, steps_per_epoch: \(steps), learning_rate: 0.01, seed: 3\(extra)}
         data: {davis: none, synthetic_clips: 1, synthetic_frames: 4}
         """, source: "tiny")
@@ -34,6 +34,23 @@ final class SegmentationModelTests: XCTestCase {
             XCTAssertTrue(names.contains(n), "missing \(n)")
         }
         XCTAssertThrowsError(try Self.tinyConfig(width: 30))   // not a multiple of 8
+    }
+
+    /// With `decoder_channels`, the logits come from the stride-4 decoder: new parameters, the same output
+    /// shape, and the classifier reads D channels; a model without one has no `decoder.*` parameters.
+    func testDecoderShapesAndNames() throws {
+        let model = FrameGraphSegmenter(config: try Self.tinyConfig(decoder: 6))
+        let x = Self.randomTensor([3, 6, 24, 32], seed: 1)
+        XCTAssertEqual(model.features(x).stride4.shape, [3, 4, 6, 8])
+        XCTAssertEqual(model.decoder!(model.graphFeatures(model.encode(x)), skip: model.features(x).stride4).shape, [3, 6, 6, 8])
+        XCTAssertEqual(model(x).shape, [3, 1, 24, 32])
+        let byName = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor.shape) })
+        XCTAssertEqual(byName["decoder.skip.conv.weight"], [6, 4, 1, 1])
+        XCTAssertEqual(byName["decoder.fuse.conv.weight"], [6, 14, 3, 3])
+        XCTAssertEqual(byName["readout.classifier.weight"], [1, 6, 1, 1])
+        let plain = FrameGraphSegmenter(config: try Self.tinyConfig())
+        XCTAssertFalse(plain.namedParameters().contains { $0.name.hasPrefix("decoder.") })
+        XCTAssertThrowsError(try Self.tinyConfig(decoder: -1))
     }
 
     func testInterAttentionRowsSumToOneAndEquivariance() throws {
@@ -60,7 +77,16 @@ final class SegmentationModelTests: XCTestCase {
     }
 
     func testFiniteDifferenceGradients() throws {
-        let model = FrameGraphSegmenter(config: try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, widths: "[4, 4, 4, 4]"))
+        try checkGradients(decoder: 0)
+    }
+
+    /// The same check through the stride-4 skip decoder (its parameters, and the backbone stage that feeds it).
+    func testFiniteDifferenceGradientsWithDecoder() throws {
+        try checkGradients(decoder: 4)
+    }
+
+    func checkGradients(decoder: Int) throws {
+        let model = FrameGraphSegmenter(config: try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, widths: "[4, 4, 4, 4]", decoder: decoder))
         let x = Self.randomTensor([2, 6, 32, 32], seed: 4)
         let weights = Self.randomTensor([2, 1, 32, 32], seed: 5) - 0.5
         func loss() -> Tensor { (model(x) * weights).sum() }
@@ -68,8 +94,10 @@ final class SegmentationModelTests: XCTestCase {
         loss().backward()
         let byName = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.tensor) })
         var checked = 0
-        for name in ["intra.scale", "intra.query.weight", "inter.bilinear.weight", "inter.gate.weight", "update.gates.weight",
-                     "update.candidate.weight", "readout.conv.weight", "readout.classifier.bias", "backbone.3.conv.weight"] {
+        var names = ["intra.scale", "intra.query.weight", "inter.bilinear.weight", "inter.gate.weight", "update.gates.weight",
+                     "update.candidate.weight", "readout.conv.weight", "readout.classifier.bias", "backbone.3.conv.weight"]
+        if decoder > 0 { names += ["decoder.skip.conv.weight", "decoder.fuse.conv.weight", "decoder.fuse.norm.bias", "backbone.1.conv.weight"] }
+        for name in names {
             let p = byName[name]!
             let g = p.grad!.data
             // The three largest-gradient entries of each parameter.
@@ -86,7 +114,7 @@ final class SegmentationModelTests: XCTestCase {
                 checked += 1
             }
         }
-        XCTAssertEqual(checked, 23)   // intra.scale and readout.classifier.bias have one entry each
+        XCTAssertEqual(checked, decoder > 0 ? 35 : 23)   // intra.scale and readout.classifier.bias have one entry each
     }
 
     func testResumeContinuesExactly() throws {

@@ -65,10 +65,15 @@ class FrameGraph:
         h = x
         for i in range(4):
             h = self.cnr(f"backbone.{i}", h, 2 if i < 3 else 1)
+            if i == 1:
+                stride4 = h
         h0 = h
         for _ in range(self.iterations):
             h = self.gru(self.intra(h) + self.inter(h), h)
         y = self.cnr("readout", torch.cat([h, h0], 1), 1)
+        if "decoder.fuse.conv.weight" in self.s:   # stride-4 skip decoder (decoder_channels > 0)
+            up = F.interpolate(y, size=stride4.shape[-2:], mode="bilinear", align_corners=False)
+            y = self.cnr("decoder.fuse", torch.cat([up, self.cnr("decoder.skip", stride4, 1)], 1), 1)
         y = self.conv("readout.classifier", y)
         return F.interpolate(y, size=x.shape[-2:], mode="bilinear", align_corners=False)
 

@@ -8,10 +8,13 @@ import Tensors
 /// graph: m_i = IntraAttention(h_i) + Σ_{j≠i} g_ji ⊙ softmax_j(h_i^T W_c h_j) h_j, then
 /// h_i ← ConvGRU(m_i, h_i) (one cell shared by all nodes). Readout: concat(h_K, h_0) -> 3x3 conv ->
 /// GroupNorm -> ReLU -> 1x1 conv -> bilinear upsample to the input size (logits; sigmoid for probabilities).
+/// With `decoder_channels` D > 0, a `SkipDecoder` fuses the readout features with the backbone's stride-4
+/// features before the 1x1 classifier (logits at stride 4, then upsampled).
 ///
 /// Layout: input `[N, C_in, H, W]` (H, W multiples of 8) -> logits `[N, 1, H, W]`.
 /// Parameter names: `backbone.{0..3}.conv.weight`, `backbone.{i}.norm.weight`, `intra.*`, `inter.*`,
-/// `update.gates.*`, `update.candidate.*`, `readout.conv.*`, `readout.norm.*`, `readout.classifier.*`.
+/// `update.gates.*`, `update.candidate.*`, `readout.conv.*`, `readout.norm.*`, `readout.classifier.*`, and with a
+/// decoder `decoder.skip.*`, `decoder.fuse.*`.
 public final class FrameGraphSegmenter: Module {
     public let config: SegmentationConfig
     public let backbone: [ConvNormReLU]
@@ -19,6 +22,7 @@ public final class FrameGraphSegmenter: Module {
     public let inter: InterAttention
     public let update: ConvGRUCell
     public let readoutConv: ConvNormReLU
+    public let decoder: SkipDecoder?
     public let classifier: Conv2d
     public var isTraining = true
 
@@ -38,37 +42,56 @@ public final class FrameGraphSegmenter: Module {
         inter = InterAttention(channels: c, generator: &rng)
         update = ConvGRUCell(ConvGRUCell.Config(inputChannels: c, hiddenChannels: c), generator: &rng)
         readoutConv = ConvNormReLU(2 * c, c, kernel: 3, stride: 1, generator: &rng)
-        classifier = Conv2d(c, 1, kernel: 1, generator: &rng)
+        let d = config.architecture.decoderChannels
+        decoder = d > 0 ? SkipDecoder(readoutChannels: c, skipChannels: w[1], channels: d, generator: &rng) : nil
+        classifier = Conv2d(d > 0 ? d : c, 1, kernel: 1, generator: &rng)
     }
 
     public var children: [(name: String, module: any Module)] {
         var list: [(name: String, module: any Module)] = backbone.enumerated().map { ("backbone.\($0.offset)", $0.element) }
         list += [("intra", intra), ("inter", inter), ("update", update), ("readout", readoutConv), ("readout.classifier", classifier)]
+        if let decoder { list.append(("decoder", decoder)) }
         return list
     }
 
     /// Stride-8 node states h_0 `[N, C, H/8, W/8]` of frames `[N, C_in, H, W]`.
-    public func encode(_ x: Tensor) -> Tensor {
+    public func encode(_ x: Tensor) -> Tensor { features(x).h0 }
+
+    /// The backbone's stride-4 features `[N, C_1, H/4, W/4]` (the decoder's skip) and h_0 `[N, C, H/8, W/8]`.
+    public func features(_ x: Tensor) -> (stride4: Tensor, h0: Tensor) {
         precondition(x.rank == 4 && x.shape[1] == config.inputChannels && x.shape[2] % 8 == 0 && x.shape[3] % 8 == 0,
                      "FrameGraphSegmenter: input \(x.shape) must be [N, \(config.inputChannels), H, W] with H, W multiples of 8")
-        var h = x
-        for layer in backbone { h = layer(h) }
-        return h
+        var h = x, stride4 = x
+        for (i, layer) in backbone.enumerated() {
+            h = layer(h)
+            if i == 1 { stride4 = h }
+        }
+        return (stride4, h)
     }
 
-    /// K rounds of message passing and the readout: h_0 `[N, C, h, w]` -> logits `[N, 1, h, w]` (stride 8).
-    public func graphLogits(_ h0: Tensor) -> Tensor {
+    /// K rounds of message passing and the readout conv: h_0 `[N, C, h, w]` -> readout features `[N, C, h, w]`.
+    public func graphFeatures(_ h0: Tensor) -> Tensor {
         var h = h0
         for _ in 0..<config.architecture.iterations {
             let message = intra(h) + inter(h)            // [N, C, h, w]
             h = update.step(message, h)
         }
-        return classifier(readoutConv(Tensor.concat([h, h0], axis: 1)))   // [N, 1, h, w]
+        return readoutConv(Tensor.concat([h, h0], axis: 1))
+    }
+
+    /// Stride-8 logits `[N, 1, h, w]` of h_0 `[N, C, h, w]` for a model without a decoder.
+    public func graphLogits(_ h0: Tensor) -> Tensor {
+        precondition(decoder == nil, "FrameGraphSegmenter.graphLogits: a model with a decoder needs the stride-4 features; call the model")
+        return classifier(graphFeatures(h0))             // [N, 1, h, w]
     }
 
     /// Logits `[N, 1, H, W]` for the graph of frames `[N, C_in, H, W]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        graphLogits(encode(x)).upsampleBilinear(size: (x.shape[2], x.shape[3]))
+        let (stride4, h0) = features(x)
+        let top = graphFeatures(h0)                                        // [N, C, H/8, W/8]
+        let logits = decoder.map { classifier($0(top, skip: stride4)) }    // [N, 1, H/4, W/4]
+            ?? classifier(top)                                             // [N, 1, H/8, W/8]
+        return logits.upsampleBilinear(size: (x.shape[2], x.shape[3]))
     }
 }
 

@@ -28,6 +28,9 @@ public struct SegmentationConfig: Sendable, Equatable {
         /// Whether the 3 RGB channels are in the input (false with motion: true = a motion-only model,
         /// the ablation that shows what appearance adds).
         public var rgb: Bool = true
+        /// Channels of the stride-4 decoder (skip from the backbone's second stage); 0 = no decoder,
+        /// the readout's stride-8 logits are upsampled directly.
+        public var decoderChannels: Int = 0
         public init() {}
     }
 
@@ -118,6 +121,7 @@ public struct SegmentationConfig: Sendable, Equatable {
         architecture.iterations = try a.int("iterations", default: 3, range: 0...16)
         architecture.motion = try a.bool("motion", default: true)
         architecture.rgb = try a.bool("rgb", default: true)
+        architecture.decoderChannels = try a.int("decoder_channels", default: 0, range: 0...1024)
         guard architecture.rgb || architecture.motion else { throw a.error("rgb", "rgb and motion cannot both be false: the model needs an input") }
         try a.finish()
         let t = try root.section("training")
