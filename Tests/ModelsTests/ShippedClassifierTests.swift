@@ -54,11 +54,11 @@ final class ShippedClassifierTests: XCTestCase {
         XCTAssertGreaterThan(top1, 0.80, "rstg-sync3-narrow top-1 \(top1)")
     }
 
-    /// rstg-sync5 (wide, since 2026-11-24 late evening) measured 65.3 % on the README's 1000 test clips and
-    /// 62.4 % on 1000 clips of seed 2026 (chance 2.2 %; the narrow model it replaced: 60.6 / 58.6 %); 200
-    /// clips give a standard error of ~3.4 points, so 50 % is about 3.6 below.
+    /// rstg-sync5 (wide, restarted for a second cosine cycle on 2026-11-25) measured 68.6 % on the README's
+    /// 1000 test clips and 67.6 % on 1000 clips of seed 2026 (chance 2.2 %; the one-cycle model it replaced:
+    /// 65.3 / 62.4 %); 200 clips give a standard error of ~3.3 points, so 56 % is about 3.5 below.
     func testRSTGSync5KeepsItsAccuracy() throws {
         let top1 = try accuracy(model: "rstg-sync5", digits: 5, count: 200)
-        XCTAssertGreaterThan(top1, 0.50, "rstg-sync5 top-1 \(top1)")
+        XCTAssertGreaterThan(top1, 0.56, "rstg-sync5 top-1 \(top1)")
     }
 }
