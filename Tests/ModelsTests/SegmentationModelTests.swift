@@ -76,6 +76,49 @@ final class SegmentationModelTests: XCTestCase {
         XCTAssertGreaterThan(diff, 1e-4)
     }
 
+    /// Key stride s pools the attention's keys and values over s x s cells. On node states that are
+    /// constant over every 2 x 2 cell the pooled attention is exact (a cell of 4 equal keys gets the
+    /// same softmax mass as its one pooled key), so both attentions equal those at stride 1.
+    func testKeyStrideIsExactOnBlockConstantStates() throws {
+        let model = FrameGraphSegmenter(config: try Self.tinyConfig())
+        let coarse = Self.randomTensor([3, 8, 2, 3], seed: 6)                       // [N, C, 2, 3]
+        var blocks = [Float](repeating: 0, count: 3 * 8 * 4 * 6)
+        for plane in 0..<24 { for y in 0..<4 { for x in 0..<6 { blocks[(plane * 4 + y) * 6 + x] = coarse.data[(plane * 2 + y / 2) * 3 + x / 2] } } }
+        let h = Tensor(blocks, shape: [3, 8, 4, 6])                                // [N, C, 4, 6], 2 x 2 cells
+        XCTAssertEqual(model.inter.attention(h, keyStride: 2).shape, [6, 24, 6])
+        for (name, pooled, exact) in [("intra", model.intra(h, keyStride: 2), model.intra(h)),
+                                      ("inter", model.inter(h, keyStride: 2), model.inter(h))] {
+            XCTAssertEqual(pooled.shape, exact.shape)
+            for (u, v) in zip(pooled.data, exact.data) { XCTAssertEqual(u, v, accuracy: 1e-5, name) }
+        }
+        // On general states it is an approximation: the messages differ.
+        let g = Self.randomTensor([3, 8, 4, 6], seed: 8)
+        let diff = zip(model.inter(g, keyStride: 2).data, model.inter(g).data).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(diff, 1e-4)
+    }
+
+    /// The logits at key strides 1, 2 and 3 match the PyTorch peer (tools/reference/framegraph_torch.py
+    /// --golden, `F.adaptive_avg_pool2d` keys and values) on a 5 x 7 state map, where the pooling
+    /// cells are uneven (Fixtures/README.md).
+    func testKeyStrideLogitsMatchPyTorch() throws {
+        let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/framegraph_tiny", withExtension: "safetensors"))
+        let model = try SegmentationWeights.load(url)
+        let golden = try SafeTensors.read(try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/framegraph_tiny_golden", withExtension: "safetensors")))
+        let x = try golden.tensor(named: "input")
+        XCTAssertEqual(x.shape, [3, 6, 40, 56])
+        var outputs: [Tensor] = []
+        for s in 1...3 {
+            let expected = try golden.tensor(named: "logits_ks\(s)")
+            let logits = GradMode.disabled { model(x, keyStride: s) }
+            XCTAssertEqual(logits.shape, expected.shape)
+            for (u, v) in zip(logits.data, expected.data) { XCTAssertEqual(u, v, accuracy: 1e-4, "key stride \(s)") }
+            outputs.append(logits)
+        }
+        // The strides give different logits (the fixture would not catch a stride that is ignored).
+        XCTAssertGreaterThan(zip(outputs[0].data, outputs[1].data).map { abs($0 - $1) }.max()!, 1e-3)
+        XCTAssertGreaterThan(zip(outputs[1].data, outputs[2].data).map { abs($0 - $1) }.max()!, 1e-3)
+    }
+
     func testFiniteDifferenceGradients() throws {
         try checkGradients(decoder: 0)
     }

@@ -63,11 +63,14 @@ final class VideoSegmenterTests: XCTestCase {
         XCTAssertEqual(names, (0..<11).map { String(format: "%05d.png", $0) })
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: out.path).contains { $0.hasPrefix(".") }, "no temporary folders left")
 
-        // Direct computation: decoded frames -> inputs (RGB + motion from the previous frame) -> graph (i, i+4, i+8).
+        // Direct computation: decoded frames -> inputs (RGB + motion from the previous frame) at the default
+        // scale -> graph (i, i+4, i+8) with the default key stride.
+        XCTAssertEqual(VideoSegmenter.Options.defaultScales.count, 1)
         let reader = try VideoReader(url: clip)
         var decoded: [RGBImage] = []
         while let f = try reader.nextFrame() { decoded.append(f.image) }
-        let (iw, ih) = VideoSegmenter.inputSize(width: 96, height: 64, config: config)
+        let (bw, bh) = VideoSegmenter.inputSize(width: 96, height: 64, config: config)
+        let (iw, ih) = VideoSegmenter.scaledSize(width: bw, height: bh, scale: VideoSegmenter.Options.defaultScales[0])
         let rgb = decoded.map { SegmentationClip.chw($0, width: iw, height: ih) }
         let inputs = rgb.indices.map { i in rgb[i] + MotionCue.fromFrames(previous: i > 0 ? rgb[i - 1] : nil, current: rgb[i], width: iw, height: ih) }
         let (streams, length) = VideoSegmenter.schedule(total: 11, framesPerGraph: 3)
@@ -76,7 +79,7 @@ final class VideoSegmenterTests: XCTestCase {
         for step in 0..<length {
             let members = (0..<streams).map { min($0 * length + step, min(($0 + 1) * length, 11) - 1) }
             let batch = Tensor(members.flatMap { inputs[$0] }, shape: [3, config.inputChannels, ih, iw])
-            let probs = GradMode.disabled { model(batch).sigmoid() }.data
+            let probs = GradMode.disabled { model(batch, keyStride: VideoSegmenter.Options.defaultKeyStride).sigmoid() }.data
             for (k, frame) in members.enumerated() where frame == k * length + step {
                 let p = Array(probs[(k * iw * ih)..<((k + 1) * iw * ih)])
                 let up = OpticalFlow.resizePlane(p, width: iw, height: ih, toWidth: 96, toHeight: 64)

@@ -10,6 +10,7 @@ import Tensors
 /// GroupNorm -> ReLU -> 1x1 conv -> bilinear upsample to the input size (logits; sigmoid for probabilities).
 /// With `decoder_channels` D > 0, a `SkipDecoder` fuses the readout features with the backbone's stride-4
 /// features before the 1x1 classifier (logits at stride 4, then upsampled).
+/// `keyStride` s > 1 (a test-time option) pools the attention's keys and values over s x s cells.
 ///
 /// Layout: input `[N, C_in, H, W]` (H, W multiples of 8) -> logits `[N, 1, H, W]`.
 /// Parameter names: `backbone.{0..3}.conv.weight`, `backbone.{i}.norm.weight`, `intra.*`, `inter.*`,
@@ -70,25 +71,25 @@ public final class FrameGraphSegmenter: Module {
     }
 
     /// K rounds of message passing and the readout conv: h_0 `[N, C, h, w]` -> readout features `[N, C, h, w]`.
-    public func graphFeatures(_ h0: Tensor) -> Tensor {
+    public func graphFeatures(_ h0: Tensor, keyStride: Int = 1) -> Tensor {
         var h = h0
         for _ in 0..<config.architecture.iterations {
-            let message = intra(h) + inter(h)            // [N, C, h, w]
+            let message = intra(h, keyStride: keyStride) + inter(h, keyStride: keyStride)  // [N, C, h, w]
             h = update.step(message, h)
         }
         return readoutConv(Tensor.concat([h, h0], axis: 1))
     }
 
     /// Stride-8 logits `[N, 1, h, w]` of h_0 `[N, C, h, w]` for a model without a decoder.
-    public func graphLogits(_ h0: Tensor) -> Tensor {
+    public func graphLogits(_ h0: Tensor, keyStride: Int = 1) -> Tensor {
         precondition(decoder == nil, "FrameGraphSegmenter.graphLogits: a model with a decoder needs the stride-4 features; call the model")
-        return classifier(graphFeatures(h0))             // [N, 1, h, w]
+        return classifier(graphFeatures(h0, keyStride: keyStride))  // [N, 1, h, w]
     }
 
     /// Logits `[N, 1, H, W]` for the graph of frames `[N, C_in, H, W]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    public func callAsFunction(_ x: Tensor, keyStride: Int = 1) -> Tensor {
         let (stride4, h0) = features(x)
-        let top = graphFeatures(h0)                                        // [N, C, H/8, W/8]
+        let top = graphFeatures(h0, keyStride: keyStride)                                      // [N, C, H/8, W/8]
         let logits = decoder.map { classifier($0(top, skip: stride4)) }    // [N, 1, H/4, W/4]
             ?? classifier(top)                                             // [N, 1, H/8, W/8]
         return logits.upsampleBilinear(size: (x.shape[2], x.shape[3]))

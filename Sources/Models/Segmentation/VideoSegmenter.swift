@@ -30,6 +30,9 @@ public final class VideoSegmenter {
         public var flip: Bool
         /// Input scales averaged (multiples of the model's input size).
         public var scales: [Double]
+        /// Key stride s of the graph's attention: keys and values average-pooled over s x s cells
+        /// (`IntraAttention`), so larger inputs stay affordable; 1 is the exact attention of training.
+        public var keyStride: Int
         /// Also write probability PNGs.
         public var probabilities: Bool
         /// Also write an overlay video.
@@ -42,12 +45,14 @@ public final class VideoSegmenter {
         /// A pixel is object when its final probability is at least this.
         public var threshold: Float
 
-        public init(framesPerGraph: Int? = nil, flip: Bool = false, scales: [Double] = [1], probabilities: Bool = false, overlay: Bool = false,
+        public init(framesPerGraph: Int? = nil, flip: Bool = false, scales: [Double] = Options.defaultScales,
+                    keyStride: Int = Options.defaultKeyStride, probabilities: Bool = false, overlay: Bool = false,
                     smoothing: Int = Options.defaultSmoothing, appearanceWeight: Float = Options.defaultAppearanceWeight,
                     threshold: Float = Options.defaultThreshold) {
             self.framesPerGraph = framesPerGraph
             self.flip = flip
             self.scales = scales
+            self.keyStride = keyStride
             self.probabilities = probabilities
             self.overlay = overlay
             self.smoothing = smoothing
@@ -55,6 +60,13 @@ public final class VideoSegmenter {
             self.threshold = threshold
         }
 
+        /// Default input scale: 1.5 x the model's input size. The models are trained on random crops that
+        /// zoom in up to 1.43x, so objects look larger in training than in a whole frame at 1x; testing
+        /// at a higher resolution matches them again (the train-test resolution discrepancy of FixRes,
+        /// Touvron et al., NeurIPS 2019). Chosen on the cross-validation folds (README, segmentation).
+        public static let defaultScales: [Double] = [1.5]
+        /// Default key stride of the attention at test time (3 keeps 1.5x inputs within the speed budget).
+        public static let defaultKeyStride = 3
         /// Default temporal smoothing radius (frames on each side).
         public static let defaultSmoothing = 2
         /// Default weight of the per-video colour model (README, segmentation: chosen on the cross-validation folds).
@@ -85,6 +97,11 @@ public final class VideoSegmenter {
         return (r8(Double(width) * s), r8(Double(height) * s))
     }
 
+    /// A model input size times `scale`, rounded to multiples of 8 (at least 16).
+    public static func scaledSize(width: Int, height: Int, scale: Double) -> (width: Int, height: Int) {
+        (max(16, Int((Double(width) * scale / 8).rounded()) * 8), max(16, Int((Double(height) * scale / 8).rounded()) * 8))
+    }
+
     /// Stream count and frames per stream for a video of `total` frames: L = ceil(T / min(n, T)) and
     /// N = ceil(T / L) (so no stream is empty, e.g. T = 4, n = 3 gives 2 streams of 2).
     public static func schedule(total: Int, framesPerGraph n: Int) -> (streams: Int, length: Int) {
@@ -112,9 +129,7 @@ public final class VideoSegmenter {
         let name = Self.name(of: url.path)
         guard total > 0 else { throw MediaError.decodeFailed(path: url.path, reason: "no frame could be decoded") }
         let (bw, bh) = Self.inputSize(width: meta.width, height: meta.height, config: cfg)
-        let sizes = options.scales.map { sc in
-            (width: max(16, Int((Double(bw) * sc / 8).rounded()) * 8), height: max(16, Int((Double(bh) * sc / 8).rounded()) * 8))
-        }
+        let sizes = options.scales.map { Self.scaledSize(width: bw, height: bh, scale: $0) }
         let (n, length) = Self.schedule(total: total, framesPerGraph: options.framesPerGraph ?? cfg.frames)
 
         let fm = FileManager.default
@@ -170,11 +185,11 @@ public final class VideoSegmenter {
             for (s, size) in sizes.enumerated() {
                 let plane = size.width * size.height
                 let batch = Tensor(streams.flatMap { $0.inputs[s] }, shape: [n, cfg.inputChannels, size.height, size.width])   // [N, C_in, h, w]
-                var probs = GradMode.disabled { model(batch).sigmoid() }.data                                                  // [N * h * w]
+                var probs = GradMode.disabled { model(batch, keyStride: options.keyStride).sigmoid() }.data                                                  // [N * h * w]
                 if options.flip {
                     let mirrored = Tensor(Self.mirror(batch.data, width: size.width, height: size.height, channelsPerFrame: cfg.inputChannels, horizontalMotionChannel: cfg.horizontalMotionChannel),
                                           shape: batch.shape)
-                    let back = Self.mirror(GradMode.disabled { model(mirrored).sigmoid() }.data, width: size.width, height: size.height,
+                    let back = Self.mirror(GradMode.disabled { model(mirrored, keyStride: options.keyStride).sigmoid() }.data, width: size.width, height: size.height,
                                            channelsPerFrame: 1)
                     for i in probs.indices { probs[i] = 0.5 * (probs[i] + back[i]) }
                 }

@@ -40,8 +40,11 @@ struct Segment: ParsableCommand {
     @Flag(help: "Also write an overlay video OUT/<name>.mp4.")
     var overlay = false
 
-    @Option(help: "Comma-separated input scales averaged (multiples of the model's input size), e.g. 0.75,1,1.25.")
-    var scales: String = "1"
+    @Option(help: "Comma-separated input scales averaged (multiples of the model's input size), e.g. 1,1.5,2.")
+    var scales: String = VideoSegmenter.Options.defaultScales.map { String($0) }.joined(separator: ",")
+
+    @Option(name: .customLong("key-stride"), help: "Attention keys and values average-pooled over s x s cells (1: exact attention).")
+    var keyStride: Int = VideoSegmenter.Options.defaultKeyStride
 
     @Option(help: "Temporal smoothing: average each frame's probabilities with those of this many frames before and after it (0: off).")
     var smooth: Int = VideoSegmenter.Options.defaultSmoothing
@@ -71,6 +74,7 @@ struct Segment: ParsableCommand {
             throw ValidationError("--scales must be a comma-separated list of numbers in 0.25...4 (got '\(scales)')")
         }
         if threads < 1 { throw ValidationError("--threads must be >= 1") }
+        if !(1...8).contains(keyStride) { throw ValidationError("--key-stride must be in 1...8 (got \(keyStride))") }
         if !(0...32).contains(smooth) { throw ValidationError("--smooth must be in 0...32 (got \(smooth))") }
         if !(0...4).contains(appearance) { throw ValidationError("--appearance must be in 0...4 (got \(appearance))") }
         if !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be in (0, 1) (got \(threshold))") }
@@ -87,7 +91,7 @@ struct Segment: ParsableCommand {
             return try bench(m, repeats: benchModel)
         }
         let segmenter = VideoSegmenter(model: try SegmentationWeights.resolve(model),
-                                       options: VideoSegmenter.Options(framesPerGraph: framesPerGraph, flip: flip, scales: scaleList,
+                                       options: VideoSegmenter.Options(framesPerGraph: framesPerGraph, flip: flip, scales: scaleList, keyStride: keyStride,
                                                                        probabilities: probabilities, overlay: overlay, smoothing: smooth,
                                                                        appearanceWeight: appearance, threshold: threshold))
         guard !out.isEmpty else { throw ValidationError("--out is required") }
@@ -117,27 +121,29 @@ struct Segment: ParsableCommand {
     }
 
     /// Times one N-frame graph forward (encode + message passing + readout) at the input size used
-    /// for 854x480 video; prints a JSON line. With --bench-dump DIR, writes DIR/io.safetensors (input, output).
+    /// for 854x480 video at the first of --scales, with --key-stride; prints a JSON line.
+    /// With --bench-dump DIR, writes DIR/io.safetensors (input, output; key stride in the metadata).
     func bench(_ model: FrameGraphSegmenter, repeats: Int) throws {
         let cfg = model.config
-        let (iw, ih) = VideoSegmenter.inputSize(width: 854, height: 480, config: cfg)
+        let (bw, bh) = VideoSegmenter.inputSize(width: 854, height: 480, config: cfg)
+        let (iw, ih) = VideoSegmenter.scaledSize(width: bw, height: bh, scale: scaleList[0])
         let n = framesPerGraph ?? cfg.frames
         var rng = RandomGenerator(seed: 1)
         let x = Tensor((0..<(n * cfg.inputChannels * ih * iw)).map { _ in rng.nextUniform() }, shape: [n, cfg.inputChannels, ih, iw])
-        let first = GradMode.disabled { model(x) }
+        let first = GradMode.disabled { model(x, keyStride: keyStride) }
         if let benchDump {
             let dir = URL(fileURLWithPath: benchDump)
-            try SafeTensors.write(["input": x, "output": first], metadata: ["config": cfg.text], to: dir.appendingPathComponent("io.safetensors"))
+            try SafeTensors.write(["input": x, "output": first], metadata: ["config": cfg.text, "key_stride": String(keyStride)], to: dir.appendingPathComponent("io.safetensors"))
             try SegmentationWeights.save(model, to: dir.appendingPathComponent("model.safetensors"))
         }
         var times: [Double] = []
         for _ in 0..<max(1, repeats) {
             let t0 = Date()
-            _ = GradMode.disabled { model(x) }
+            _ = GradMode.disabled { model(x, keyStride: keyStride) }
             times.append(Date().timeIntervalSince(t0) * 1000)
         }
         times.sort()
         let median = times[times.count / 2]
-        print("{\"name\": \"framegraph_forward_\(n)x\(iw)x\(ih)\", \"ours_ms\": \(String(format: "%.2f", median)), \"threads\": \(threads)}")
+        print("{\"name\": \"framegraph_forward_\(n)x\(iw)x\(ih)\(keyStride > 1 ? "_ks\(keyStride)" : "")\", \"ours_ms\": \(String(format: "%.2f", median)), \"threads\": \(threads)}")
     }
 }
