@@ -22,26 +22,32 @@ enum NormalizationKernels {
         var out = [Float](repeating: 0, count: x.count)
         let gamma = weight?.data ?? [Float](repeating: 1, count: channels)   // [C]
         let beta = bias?.data ?? [Float](repeating: 0, count: channels)      // [C]
+        // Rows are independent: split them over the compute threads when the tensor is large.
+        let rowsPerRange = x.count >= ComputeThreads.elementwiseGrain ? 1 : Swift.max(rows, 1)
         x.data.withUnsafeBufferPointer { px in
             out.withUnsafeMutableBufferPointer { po in
-                gamma.withUnsafeBufferPointer { pw in
-                    beta.withUnsafeBufferPointer { pb in
-                        for r in 0..<rows {
-                            let row = px.baseAddress! + r * rowLength, outRow = po.baseAddress! + r * rowLength
-                            let mu = Self.sum(row, rowLength) / Float(rowLength)
-                            var sq: Float = 0
-                            for i in 0..<rowLength { let d = row[i] - mu; sq += d * d }
-                            let inv = 1 / (sq / Float(rowLength) + eps).squareRoot()
-                            mean[r] = mu; rstd[r] = inv
-                            let g0 = (r % groups) * channelsPerGroup
-                            if spatial == 1 {
-                                for i in 0..<rowLength { outRow[i] = (row[i] - mu) * inv * pw[g0 + i] + pb[g0 + i] }
-                                continue
-                            }
-                            for c in 0..<channelsPerGroup {
-                                let scale = pw[g0 + c] * inv, shift = pb[g0 + c] - mu * scale
-                                let o = c * spatial
-                                for s in 0..<spatial { outRow[o + s] = row[o + s] * scale + shift }
+                mean.withUnsafeMutableBufferPointer { pm in
+                    rstd.withUnsafeMutableBufferPointer { pr in
+                        gamma.withUnsafeBufferPointer { pw in
+                            beta.withUnsafeBufferPointer { pb in
+                                ComputeThreads.forRanges(rows, minPerRange: rowsPerRange) { range in
+                                    for r in range {
+                                        let row = px.baseAddress! + r * rowLength, outRow = po.baseAddress! + r * rowLength
+                                        let mu = Self.sum(row, rowLength) / Float(rowLength)
+                                        let inv = 1 / (Self.sumOfSquaredDeviations(row, rowLength, mean: mu) / Float(rowLength) + eps).squareRoot()
+                                        pm[r] = mu; pr[r] = inv
+                                        let g0 = (r % groups) * channelsPerGroup
+                                        if spatial == 1 {
+                                            for i in 0..<rowLength { outRow[i] = (row[i] - mu) * inv * pw[g0 + i] + pb[g0 + i] }
+                                            continue
+                                        }
+                                        for c in 0..<channelsPerGroup {
+                                            let scale = pw[g0 + c] * inv, shift = pb[g0 + c] - mu * scale
+                                            let o = c * spatial
+                                            for s in 0..<spatial { outRow[o + s] = row[o + s] * scale + shift }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -152,6 +158,23 @@ enum NormalizationKernels {
         }
         var total = acc.sum()
         while i < n { total += p[i]; i += 1 }
+        return total
+    }
+
+    /// Σ (p[i] - mean)^2 over `n` floats with 16 independent partial sums (vectorises).
+    @inline(__always)
+    static func sumOfSquaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, mean: Float) -> Float {
+        var acc = SIMD16<Float>()
+        let mu = SIMD16<Float>(repeating: mean)
+        var i = 0
+        let raw = UnsafeRawPointer(p)
+        while i + 16 <= n {
+            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - mu
+            acc += d * d
+            i += 16
+        }
+        var total = acc.sum()
+        while i < n { let d = p[i] - mean; total += d * d; i += 1 }
         return total
     }
 

@@ -83,4 +83,13 @@ public enum ComputeThreads {
             Parallel.workers = newValue
         }
     }
+
+    /// Runs `body` over `0..<count` split into at most `count` threads' contiguous ranges (ranges of
+    /// fewer than `minPerRange` items run on the calling thread), for element loops outside this module.
+    public static func forRanges(_ count: Int, minPerRange: Int = 1, _ body: (Range<Int>) -> Void) {
+        Parallel.forRanges(count, minPerRange: minPerRange, body)
+    }
+
+    /// Elementwise loops shorter than this run on one thread (thread hand-off costs more).
+    public static var elementwiseGrain: Int { Parallel.elementwiseGrain }
 }
