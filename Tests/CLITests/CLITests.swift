@@ -232,6 +232,11 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(try run(["info", "--no-such-flag", "x.mp4"]).status, 2)
         XCTAssertEqual(try run(["info", "--threads", "0", "x.mp4"]).status, 2)
         XCTAssertEqual(try run(["synth", "clips", "--frames", "0"]).status, 2)
+        for bad in [["--key-stride", "0"], ["--key-stride", "9"], ["--scales", "1,x"]] {
+            let r = try run(["segment", "x.mp4", "--out", "m"] + bad)
+            XCTAssertEqual(r.status, 2, "\(bad)")
+            XCTAssertTrue(r.stderr.contains(bad[0]), r.stderr)
+        }
     }
 
     func testAudioOnlyInput() throws {
