@@ -64,7 +64,9 @@ extension Tensor {
     /// |x|; d = sign(x) (0 at 0, as PyTorch).
     public func abs() -> Tensor { unary({ Swift.abs($0) }, derivative: { x, _ in x > 0 ? 1 : (x < 0 ? -1 : 0) }) }
     /// max(x, 0); d = 1 for x > 0.
-    public func relu() -> Tensor { unary({ Swift.max($0, 0) }, derivative: { x, _ in x > 0 ? 1 : 0 }) }
+    public func relu() -> Tensor {
+        vectorUnary({ $0.replacing(with: 0, where: $0 .< 0) }, derivative: { x, _ in x > 0 ? 1 : 0 })
+    }
     /// x for x > 0, slope * x otherwise.
     public func leakyRelu(_ slope: Float = 0.01) -> Tensor {
         unary({ $0 > 0 ? $0 : slope * $0 }, derivative: { x, _ in x > 0 ? 1 : slope })
