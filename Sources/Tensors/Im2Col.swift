@@ -68,11 +68,13 @@ struct Conv2dGeometry {
 
     /// Writes the column matrix `[rows, images.count * B]` of `images` of `x` (`[N, Cin, H, W]`) for
     /// the band of output rows `outRows` (all rows by default; B = outRows.count * Wo pixels).
-    func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, outRows: Range<Int>? = nil, cols: UnsafeMutablePointer<Float>) {
+    /// `parallel: false` keeps it on the calling thread (callers that already split work by band).
+    func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, outRows: Range<Int>? = nil, cols: UnsafeMutablePointer<Float>,
+                parallel: Bool = true) {
         let band = outRows ?? 0..<outH
         let bandPixels = band.count * outW
         let ld = images.count * bandPixels
-        Parallel.forRanges(rows, minPerRange: 2) { rowRange in
+        Parallel.forRanges(rows, minPerRange: parallel ? 2 : Swift.max(rows, 1)) { rowRange in
             for row in rowRange {
                 let j = row % kernelW, i = (row / kernelW) % kernelH, c = row / (kernelW * kernelH)
                 let colBase = j * dilationW - padW

@@ -28,17 +28,35 @@ extension Tensor {
                     for n0 in Swift.stride(from: 0, to: geo.batch, by: chunk) {
                         let images = n0..<Swift.min(geo.batch, n0 + chunk)
                         let ncols = images.count * p
-                        if images.count == 1, let cols, geo.bandRows < geo.outH {
-                            // One large image: im2col and GEMM band by band of output rows.
-                            for oh0 in Swift.stride(from: 0, to: geo.outH, by: geo.bandRows) {
-                                let band = oh0..<Swift.min(geo.outH, oh0 + geo.bandRows)
-                                let bandCols = band.count * geo.outW
-                                geo.im2col(x, images: images, outRows: band, cols: cols.pointer)
-                                for gi in 0..<groups {
-                                    BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: bandCols, k: geo.rowsPerGroup,
-                                               a: w + gi * geo.outPerGroup * geo.rowsPerGroup, lda: geo.rowsPerGroup,
-                                               b: cols.pointer + gi * geo.rowsPerGroup * bandCols, ldb: bandCols,
-                                               c: o + (n0 * cout + gi * geo.outPerGroup) * p + oh0 * geo.outW, ldc: p)
+                        if images.count == 1, cols != nil, geo.bandRows < geo.outH {
+                            // One large image: im2col and GEMM band by band of output rows. The bands are
+                            // independent, so each thread takes whole bands (its own column buffer, serial
+                            // im2col + GEMM): one parallel region per image instead of two small ones per band.
+                            // Bands of about 1024 pixels (cache-sized columns), a multiple of the thread count.
+                            let workers = Swift.max(1, Swift.min(Parallel.workers, geo.outH))
+                            let wanted = (geo.outH * geo.outW + 1023) / 1024
+                            let rowsPerBand = (geo.outH + workers - 1) / workers
+                                / Swift.max(1, (wanted + workers - 1) / workers)
+                            let bandHeight = Swift.max(1, rowsPerBand)
+                            let bandStarts = Array(Swift.stride(from: 0, to: geo.outH, by: bandHeight))
+                            let pieces = Swift.min(workers, bandStarts.count)
+                            let slice = geo.rows * bandHeight * geo.outW
+                            let bandCols = ScratchBuffer(count: pieces * slice)
+                            Parallel.forRanges(pieces) { range in
+                                for piece in range {
+                                    let buffer = bandCols.pointer + piece * slice
+                                    for b in (bandStarts.count * piece / pieces)..<(bandStarts.count * (piece + 1) / pieces) {
+                                        let oh0 = bandStarts[b]
+                                        let band = oh0..<Swift.min(geo.outH, oh0 + bandHeight)
+                                        let n = band.count * geo.outW
+                                        geo.im2col(x, images: images, outRows: band, cols: buffer, parallel: false)
+                                        for gi in 0..<groups {
+                                            BLAS.serialSgemm(transposeA: false, transposeB: false, m: geo.outPerGroup, n: n, k: geo.rowsPerGroup,
+                                                             a: w + gi * geo.outPerGroup * geo.rowsPerGroup, lda: geo.rowsPerGroup,
+                                                             b: buffer + gi * geo.rowsPerGroup * n, ldb: n,
+                                                             c: o + (n0 * cout + gi * geo.outPerGroup) * p + oh0 * geo.outW, ldc: p)
+                                        }
+                                    }
                                 }
                             }
                             continue

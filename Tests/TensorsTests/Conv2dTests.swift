@@ -81,6 +81,21 @@ final class Conv2dTests: XCTestCase {
         checkGradients([w]) { Tensor.conv2d(x, weight: $0[0], bias: nil, stride: (2, 2)) }
     }
 
+    /// The band-parallel forward (each thread takes whole bands of output rows) with stride 2 and
+    /// groups: 2 threads, 1 thread and the unbanded path (a huge worker count) agree with a naive conv.
+    func testBandParallelStridedGroupedConvMatchesNaive() {
+        let x = randn([1, 4, 150, 90], seed: 80), w = randn([6, 2, 3, 3], seed: 81), b = randn([6], seed: 82)
+        let saved = Parallel.workers
+        defer { Parallel.workers = saved }
+        let naive = naiveConv(x, w, b, stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 2)
+        for workers in [1, 2, 3, 64] {
+            Parallel.workers = workers
+            let y = GradMode.disabled { Tensor.conv2d(x, weight: w, bias: b, stride: (2, 2), padding: (1, 1), groups: 2) }
+            XCTAssertEqual(y.shape, [1, 6, 75, 45])
+            for i in 0..<naive.count { XCTAssertEqual(y.data[i], naive[i], accuracy: 1e-4, "workers \(workers) index \(i)") }
+        }
+    }
+
     func testBandedLargeImageMatchesUnbanded() {
         // 70 x 40 output rows: banded by output rows when the band (1024 * workers columns) is
         // shorter than the image; a huge worker count disables banding for the reference.
