@@ -15,7 +15,8 @@ import Tensors
 /// s decodes and drops frames 0 ..< s first), so memory holds about N frames, never the whole video.
 /// Each stream's probabilities are smoothed over ±`smoothing` frames (`TemporalSmoother`, bounded
 /// buffer), then refined by a per-video colour model learned from the video's own confident pixels
-/// (`AppearanceModel`, updated with every frame as it comes out), then thresholded (0.8 by default).
+/// (`AppearanceModel`, updated with every frame as it comes out), then thresholded (0.8 by default)
+/// and median-filtered (`MaskMedianFilter`, radius height / 96 by default).
 /// Masks are encoded and written on a background queue while the next graph runs.
 ///
 /// Outputs (all written under temporary names and renamed when the video is complete):
@@ -44,11 +45,14 @@ public final class VideoSegmenter {
         public var appearanceWeight: Float
         /// A pixel is object when its final probability is at least this.
         public var threshold: Float
+        /// Radius r of the median filter applied to each mask ((2r + 1)^2 window, `MaskMedianFilter`);
+        /// nil: `MaskMedianFilter.defaultRadius` of the video's height; 0 turns it off.
+        public var medianRadius: Int?
 
         public init(framesPerGraph: Int? = nil, flip: Bool = false, scales: [Double] = Options.defaultScales,
                     keyStride: Int = Options.defaultKeyStride, probabilities: Bool = false, overlay: Bool = false,
                     smoothing: Int = Options.defaultSmoothing, appearanceWeight: Float = Options.defaultAppearanceWeight,
-                    threshold: Float = Options.defaultThreshold) {
+                    threshold: Float = Options.defaultThreshold, medianRadius: Int? = nil) {
             self.framesPerGraph = framesPerGraph
             self.flip = flip
             self.scales = scales
@@ -58,6 +62,7 @@ public final class VideoSegmenter {
             self.smoothing = smoothing
             self.appearanceWeight = appearanceWeight
             self.threshold = threshold
+            self.medianRadius = medianRadius
         }
 
         /// Default input scale: 1.5 x the model's input size. The models are trained on random crops that
@@ -156,6 +161,7 @@ public final class VideoSegmenter {
         var appearance = AppearanceModel(weight: options.appearanceWeight)
         let useAppearance = options.appearanceWeight != 0
         let threshold = options.threshold
+        let medianRadius = options.medianRadius
         var written = 0
         /// Queues frame `index`'s mask (and probability PNG) of a `w` x `h` probability map (stream `k`).
         func write(stream k: Int, index: Int, probabilities map: [Float], width w: Int, height h: Int) throws {
@@ -169,7 +175,8 @@ public final class VideoSegmenter {
             } : nil
             try writer.submit {
                 let p = colour.map { AppearanceModel.refine(image: $0.image, probabilities: map, table: $0.table) } ?? map
-                try PNGCodec.write(GrayImage(width: w, height: h, pixels: p.map { $0 >= threshold ? 255 : 0 }), to: maskURL)
+                let mask = MaskMedianFilter.apply(p.map { $0 >= threshold ? 255 : 0 }, width: w, height: h, radius: medianRadius ?? MaskMedianFilter.defaultRadius(height: h))
+                try PNGCodec.write(GrayImage(width: w, height: h, pixels: mask), to: maskURL)
                 if let probURL {
                     try PNGCodec.write(GrayImage(width: w, height: h, pixels: p.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }),
                                        to: probURL)
