@@ -26,13 +26,23 @@ extension Tensor {
                                    c: po.baseAddress!, ldc: n)
                         return
                     }
-                    func product(_ i: Int) {
-                        BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                   a: pa.baseAddress! + i * aRows * aCols, lda: aCols,
-                                   b: pb.baseAddress! + (bShared ? 0 : i * bRows * bCols), ldb: bCols,
-                                   c: po.baseAddress! + i * m * n, ldc: n)
+                    func product(_ i: Int, serial: Bool = false) {
+                        let a = pa.baseAddress! + i * aRows * aCols, b = pb.baseAddress! + (bShared ? 0 : i * bRows * bCols)
+                        let c = po.baseAddress! + i * m * n
+                        if serial {
+                            BLAS.serialSgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: aCols, b: b, ldb: bCols, c: c, ldc: n)
+                        } else {
+                            BLAS.sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: aCols, b: b, ldb: bCols, c: c, ldc: n)
+                        }
                     }
-                    if batch > 1 && m * n * k < BLAS.splitThreshold {
+                    if Parallel.workers > 1 && batch >= Parallel.workers && batch % Parallel.workers == 0
+                        && batch * m * n * k >= BLAS.splitThreshold {
+                        // Batch items divide evenly between the threads: each takes whole products
+                        // (serial GEMMs), one parallel region instead of one per product.
+                        Parallel.forRanges(batch) { items in
+                            for i in items { product(i, serial: true) }
+                        }
+                    } else if batch > 1 && m * n * k < BLAS.splitThreshold {
                         // Many small products (each below the split threshold, so single-threaded):
                         // shared out by batch item.
                         Parallel.forRanges(batch, minPerRange: Swift.max(1, BLAS.splitThreshold / Swift.max(m * n * k, 1) / 4)) { items in

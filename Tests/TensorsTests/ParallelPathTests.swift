@@ -103,4 +103,22 @@ final class ParallelPathTests: XCTestCase {
             XCTAssertEqual(Array(y.data[(item * 196)..<((item + 1) * 196)]), yi.data)
         }
     }
+
+    /// A batch that divides evenly between the threads, large in total (the attention's 6 pair
+    /// products), is shared out by item with serial GEMMs: the same products as one at a time.
+    func testEvenBatchedMatmulMatchesPerItemProducts() {
+        let saved = Parallel.workers
+        defer { Parallel.workers = saved }
+        var rng = RandomGenerator(seed: 25)
+        let a = Tensor.normal([6, 64, 97], generator: &rng), b = Tensor.normal([6, 64, 45], generator: &rng)
+        Parallel.workers = 2
+        let y = Tensor.matmul(a, b, transposeA: true)                   // [6, 97, 45]
+        Parallel.workers = 1
+        for item in 0..<6 {
+            let yi = Tensor.matmul(a.slice(axis: 0, start: item, end: item + 1).reshaped([64, 97]),
+                                   b.slice(axis: 0, start: item, end: item + 1).reshaped([64, 45]), transposeA: true)
+            let got = Array(y.data[(item * 97 * 45)..<((item + 1) * 97 * 45)])
+            for (u, v) in zip(got, yi.data) { XCTAssertEqual(u, v, accuracy: 1e-4 * max(1, abs(v))) }
+        }
+    }
 }
