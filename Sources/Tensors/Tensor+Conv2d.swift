@@ -23,12 +23,14 @@ extension Tensor {
                         Winograd.forward(x, weight: w, bias: bias, geo: geo, out: o)
                         return
                     }
-                    let cols = geo.isPointwise ? nil : ScratchBuffer(count: geo.rows * chunk * p)
+                    // One large image at a time, banded by output rows (each band has its own buffer below).
+                    let banded = !geo.isPointwise && chunk == 1 && geo.bandRows < geo.outH
+                    let cols = geo.isPointwise || banded ? nil : ScratchBuffer(count: geo.rows * chunk * p)
                     let staging = chunk > 1 ? ScratchBuffer(count: cout * chunk * p) : nil
                     for n0 in Swift.stride(from: 0, to: geo.batch, by: chunk) {
                         let images = n0..<Swift.min(geo.batch, n0 + chunk)
                         let ncols = images.count * p
-                        if images.count == 1, cols != nil, geo.bandRows < geo.outH {
+                        if banded {
                             // One large image: im2col and GEMM band by band of output rows. The bands are
                             // independent, so each thread takes whole bands (its own column buffer, serial
                             // im2col + GEMM): one parallel region per image instead of two small ones per band.

@@ -63,9 +63,13 @@ public final class InterAttention: Module {
     /// Softmax-normalised attention of every ordered pair (i, j), i != j, in the order of `pairs(n)`:
     /// `[N(N-1), P_i, P_j]` (P_j = P_i / s^2 with key stride s), each row summing to 1.
     public func attention(_ h: Tensor, keyStride: Int = 1) -> Tensor {
+        attention(h, pooled: h.keyValueSource(stride: keyStride))
+    }
+
+    /// `attention(h, keyStride:)` given the pooled key/value source `[N, C, H', W']`.
+    func attention(_ h: Tensor, pooled: Tensor) -> Tensor {
         let n = h.shape[0], c = h.shape[1], p = h.shape[2] * h.shape[3]
         let (targets, sources) = Self.pairs(n)
-        let pooled = h.keyValueSource(stride: keyStride)                      // [N, C, H', W']
         let flat = h.reshaped([n, c, p])                                       // [N, C, P]
         let projected = bilinear(pooled).reshaped([n, c, -1])                  // [N, C, P'] = W_c pool(h)
         let hi = flat.indexSelect(axis: 0, indices: targets)                   // [E, C, P]
@@ -77,9 +81,9 @@ public final class InterAttention: Module {
         let n = h.shape[0], c = h.shape[1]
         guard n > 1 else { return Tensor.zeros(h.shape) }
         let (targets, sources) = Self.pairs(n)
-        let a = attention(h, keyStride: keyStride)                             // [E, P_i, P_j]
-        let hj = h.keyValueSource(stride: keyStride).reshaped([n, c, -1])
-            .indexSelect(axis: 0, indices: sources)                            // [E, C, P_j]
+        let pooled = h.keyValueSource(stride: keyStride)                      // [N, C, H', W']
+        let a = attention(h, pooled: pooled)                                   // [E, P_i, P_j]
+        let hj = pooled.reshaped([n, c, -1]).indexSelect(axis: 0, indices: sources)  // [E, C, P_j]
         let m = Tensor.matmul(hj, a, transposeB: true).reshaped([targets.count, c, h.shape[2], h.shape[3]])  // [E, C, H, W]
         let g = gate(m).sigmoid()                                              // [E, 1, H, W]
         return (m * g).scatterAdd(axis: 0, indices: targets, count: n)        // [N, C, H, W]
