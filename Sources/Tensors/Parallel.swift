@@ -84,8 +84,9 @@ public enum ComputeThreads {
         }
     }
 
-    /// Runs `body` over `0..<count` split into at most `count` threads' contiguous ranges (ranges of
-    /// fewer than `minPerRange` items run on the calling thread), for element loops outside this module.
+    /// Runs `body` over `0..<count` split into at most `ComputeThreads.count` contiguous ranges run
+    /// concurrently (fewer than `minPerRange` items per range: on the calling thread), for element loops
+    /// outside this module.
     public static func forRanges(_ count: Int, minPerRange: Int = 1, _ body: (Range<Int>) -> Void) {
         Parallel.forRanges(count, minPerRange: minPerRange, body)
     }
