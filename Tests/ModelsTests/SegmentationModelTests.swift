@@ -216,6 +216,41 @@ final class SegmentationModelTests: XCTestCase {
         XCTAssertEqual(rgbChanged, 16)
     }
 
+    /// Test-scale crops: `max_crop_scale` bounds the crop, `clip_scale` sets the stored clip size, and
+    /// `motion_input_pixels` multiplies the crop's motion planes by input pixels per clip pixel (then
+    /// clamps them to the cue's limit) while RGB and masks stay those of the same crop without it.
+    func testCropRangeClipScaleAndMotionInInputPixels() throws {
+        XCTAssertThrowsError(try Self.tinyConfig(extra: ", min_crop_scale: 0.6, max_crop_scale: 0.5"))
+        XCTAssertThrowsError(try Self.tinyConfig(extra: ", clip_scale: 0.5"))
+        XCTAssertEqual(try SegmentationData.load(try Self.tinyConfig(), base: nil).train[0].width, 40)
+        XCTAssertEqual(try SegmentationData.load(try Self.tinyConfig(extra: ", clip_scale: 2"), base: nil).train[0].width, 64)
+        let synth = try Datasets.SyntheticVOS(width: 40, height: 40, frameCount: 4, seed: 7)
+        let (frames, masks) = synth.clip(index: 0)
+        var clip = SegmentationClip(name: "c", images: frames, masks: masks, width: 40, height: 40, motion: true)
+        // Large motion everywhere, so that both the scaling and the clamp are exercised.
+        clip.motion = clip.motion.enumerated().map { i, planes in planes.enumerated().map { Float(($0.offset + i) % 9) - 4 + $0.element } }
+        func graph(_ extra: String, step: Int) throws -> (input: Tensor, masks: Tensor) {
+            let cfg = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, extra: ", min_crop_scale: 0.5, max_crop_scale: 0.5" + extra)
+            return SegmentationTrainer(config: cfg, trainClips: [clip], syntheticCount: 1, valClips: []).trainingGraph(step: step)
+        }
+        let plane = 32 * 32, gain: Float = 32 / 20   // 32 input pixels per crop of 0.5 x 40 clip pixels
+        var clamped = 0
+        for step in 0..<3 {
+            let clipPixels = try graph("", step: step), inputPixels = try graph(", motion_input_pixels: true", step: step)
+            XCTAssertEqual(inputPixels.masks.data, clipPixels.masks.data)
+            for node in 0..<2 {
+                let base = node * 6 * plane
+                XCTAssertEqual(Array(inputPixels.input.data[base..<(base + 3 * plane)]), Array(clipPixels.input.data[base..<(base + 3 * plane)]))
+                for i in (base + 3 * plane)..<(base + 6 * plane) {
+                    let expected = max(-MotionCue.limit, min(MotionCue.limit, clipPixels.input.data[i] * gain))
+                    if abs(clipPixels.input.data[i] * gain) > MotionCue.limit { clamped += 1 }
+                    XCTAssertEqual(inputPixels.input.data[i], expected, accuracy: 1e-6, "step \(step), node \(node), index \(i)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(clamped, 0)
+    }
+
     /// `rgb: false` gives a motion-only model: a training graph holds exactly the motion planes of the
     /// RGB + motion recipe's graph (same crop, mirror and frames), and mirroring negates its plane 0.
     func testMotionOnlyInputIsTheMotionPlanes() throws {

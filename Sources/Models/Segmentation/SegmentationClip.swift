@@ -70,9 +70,12 @@ public struct SegmentationClip: Sendable {
 
     /// The model input `[C_in, outH, outW]` and mask `[outH, outW]` of frame `index`, cropped to the
     /// window (x0, y0, cw, ch) in clip pixels, resized, optionally mirrored, colour-jittered (per-channel
-    /// gains, bias) and turned grey; `rgb` / `motion` choose which planes the input holds.
+    /// gains, bias) and turned grey; `rgb` / `motion` choose which planes the input holds. The motion
+    /// planes are multiplied by `motionGain` (output pixels per clip pixel, to express the cue in input
+    /// pixels) and clamped to ±`MotionCue.limit` again.
     func sample(_ index: Int, crop: (x: Float, y: Float, w: Float, h: Float), outWidth: Int, outHeight: Int,
-                flip: Bool, gains: [Float], bias: Float, grayscale: Bool = false, rgb: Bool = true, motion: Bool) -> (input: [Float], mask: [Float]) {
+                flip: Bool, gains: [Float], bias: Float, grayscale: Bool = false, rgb: Bool = true, motion: Bool,
+                motionGain: Float = 1) -> (input: [Float], mask: [Float]) {
         let plane = width * height, outPlane = outWidth * outHeight
         func resample(_ p: ArraySlice<Float>) -> [Float] {
             let src = Array(p)
@@ -100,7 +103,9 @@ public struct SegmentationClip: Sendable {
         if motion {
             for c in 0..<3 {
                 let sign: Float = (c == 0 && flip) ? -1 : 1   // mirroring negates horizontal motion
-                input += resample(self.motion[index][(c * plane)..<((c + 1) * plane)]).map { $0 * sign }
+                let cue = resample(self.motion[index][(c * plane)..<((c + 1) * plane)])
+                input += motionGain == 1 ? cue.map { $0 * sign }
+                                         : cue.map { max(-MotionCue.limit, min(MotionCue.limit, $0 * motionGain)) * sign }
             }
         }
         let mask = resample(masks[index][0..<plane]).map { $0 >= 0.5 ? Float(1) : 0 }

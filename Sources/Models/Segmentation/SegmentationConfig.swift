@@ -49,6 +49,15 @@ public struct SegmentationConfig: Sendable, Equatable {
         public var syntheticFraction: Double = 0.5
         /// Smallest random crop, as a fraction of the clip's side (crops span [min_crop_scale, 1]).
         public var minCropScale: Double = 0.7
+        /// Largest random crop, as a fraction of the clip's side (1 = the whole stored clip).
+        public var maxCropScale: Double = 1
+        /// Size of the stored training clips, as a multiple of the input size (crops are resampled from
+        /// them: 1.25 keeps crops near 1:1; 2 keeps zoomed-in crops sharp).
+        public var clipScale: Double = 1.25
+        /// Whether a crop's motion cue is rescaled to input pixels (x input width / crop width), as at
+        /// test time, where the cue is computed at the input resolution. False keeps it in stored-clip
+        /// pixels (the recipe of the earlier configs).
+        public var motionInInputPixels: Bool = false
         /// Per-channel colour jitter: each RGB channel's gain is multiplied by U(1 - c, 1 + c) (0: off).
         public var colourJitter: Double = 0
         /// Probability that a graph's frames are turned to grey (luma in all three channels).
@@ -137,6 +146,12 @@ public struct SegmentationConfig: Sendable, Equatable {
         training.threads = try t.int("threads", default: 2, range: 1...256)
         training.syntheticFraction = try t.double("synthetic_fraction", default: 0.5, min: 0, max: 1)
         training.minCropScale = try t.double("min_crop_scale", default: 0.7, min: 0.1, max: 1)
+        training.maxCropScale = try t.double("max_crop_scale", default: 1, min: 0.1, max: 1)
+        guard training.maxCropScale >= training.minCropScale else {
+            throw t.error("max_crop_scale", "must be at least min_crop_scale (\(training.minCropScale)), got \(training.maxCropScale)")
+        }
+        training.clipScale = try t.double("clip_scale", default: 1.25, min: 1, max: 4)
+        training.motionInInputPixels = try t.bool("motion_input_pixels", default: false)
         training.colourJitter = try t.double("colour_jitter", default: 0, min: 0, max: 0.9)
         training.grayscaleProbability = try t.double("grayscale_probability", default: 0, min: 0, max: 1)
         try t.finish()

@@ -4,7 +4,8 @@ import Media
 
 /// Loads the clips a `SegmentationConfig` trains and validates on: in-memory SyntheticVOS clips
 /// (textured with DAVIS frames when the DAVIS folder is present) plus the DAVIS training sequences,
-/// and the DAVIS validation sequences. Clips are stored at 1.25x the input size for crop augmentation.
+/// and the DAVIS validation sequences. Training clips are stored at `training.clip_scale` x the input size
+/// (default 1.25) for crop augmentation.
 public enum SegmentationData {
     /// The DAVIS root of `config` (relative: working directory, then relative to `base`), nil when absent.
     public static func davisRoot(_ config: SegmentationConfig, base: URL?) -> URL? {
@@ -17,7 +18,7 @@ public enum SegmentationData {
     /// (training clips, number of synthetic ones among them first, validation clips).
     public static func load(_ config: SegmentationConfig, base: URL?, log: (String) -> Void = { _ in }) throws
         -> (train: [SegmentationClip], synthetic: Int, val: [SegmentationClip]) {
-        let sw = config.width * 5 / 4, sh = config.height * 5 / 4
+        let sw = Int((Double(config.width) * config.training.clipScale).rounded()), sh = Int((Double(config.height) * config.training.clipScale).rounded())
         let motion = config.architecture.motion
         var train: [SegmentationClip] = []
         var val: [SegmentationClip] = []

@@ -48,7 +48,7 @@ public final class SegmentationTrainer {
         let clipIndex = useSynthetic ? rng.int(0, syntheticCount - 1) : rng.int(syntheticCount, trainClips.count - 1)
         let clip = trainClips[clipIndex]
         let n = config.frames, w = config.width, h = config.height
-        let scale = Float(rng.uniform(config.training.minCropScale, 1.0))
+        let scale = Float(rng.uniform(config.training.minCropScale, config.training.maxCropScale))
         let cw = Float(clip.width) * scale, ch = Float(clip.height) * scale
         let crop = (x: Float(rng.uniform(0, Double(Float(clip.width) - cw))), y: Float(rng.uniform(0, Double(Float(clip.height) - ch))), w: cw, h: ch)
         let flip = rng.chance(0.5)
@@ -62,7 +62,8 @@ public final class SegmentationTrainer {
         for _ in 0..<n {
             let index = rng.int(0, clip.frames.count - 1)
             let (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gains: gains, bias: bias, grayscale: grayscale,
-                                     rgb: config.architecture.rgb, motion: config.architecture.motion)
+                                     rgb: config.architecture.rgb, motion: config.architecture.motion,
+                                     motionGain: config.training.motionInInputPixels ? Float(w) / cw : 1)
             inputs += x; masks += m
         }
         return (Tensor(inputs, shape: [n, config.inputChannels, h, w]), Tensor(masks, shape: [n, 1, h, w]))
