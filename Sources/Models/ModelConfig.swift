@@ -12,6 +12,7 @@ import Yams
 /// architecture: {backbone_widths: [16, 32, 64], hidden: 64, rounds: 3, space: true, time: true, positional: false, grids: [3, 2, 1]}
 /// training: {epochs: 30, clips_per_epoch: 8000, batch_size: 32, optimizer: adamw, learning_rate: 0.002, ...}
 /// data: {dataset: syncmnist, digits: 3, mnist: ../shared/data/mnist, val_clips: 1000}
+/// test: {reverse: true}  # optional: the test-time views `vidgraph classify` uses by default
 /// ```
 /// Unknown keys and out-of-range values throw `ModelConfigError` naming the file and the key.
 public struct ModelConfig: Sendable, Equatable {
@@ -123,6 +124,16 @@ public struct ModelConfig: Sendable, Equatable {
         public init() {}
     }
 
+    /// The model's default test-time views (as the test pipeline of an MMAction2 config): what
+    /// `vidgraph classify` does unless its options say otherwise.
+    public struct TestViews: Sendable, Equatable {
+        /// Also classify each window played backwards and average the scores. Only for labels that
+        /// do not depend on the direction of time: SyncMNIST's synchronous pair moves together in
+        /// either direction, and the generator's motion statistics are the same both ways.
+        public var reverse: Bool = false
+        public init() {}
+    }
+
     public var name: String
     public var kind: String
     /// Label names in class-index order.
@@ -134,6 +145,7 @@ public struct ModelConfig: Sendable, Equatable {
     public var architecture = Architecture()
     public var training = Training()
     public var data = DataSpec()
+    public var test = TestViews()
     /// The YAML text this config was read from (stored in weight files' metadata).
     public var text: String
     /// Where it was read from.
@@ -258,6 +270,9 @@ public struct ModelConfig: Sendable, Equatable {
         if data.dataset == "syncmnist" && (frames != SyncMNIST.frameCount || size != SyncMNIST.side) {
             throw root.error("input", "syncmnist clips are \(SyncMNIST.frameCount) frames of \(SyncMNIST.side)x\(SyncMNIST.side); the config says \(frames) frames of \(size)x\(size)")
         }
+        let testSection = try root.section("test")
+        test.reverse = try testSection.bool("reverse", default: false)
+        try testSection.finish()
         _ = root.value("description")
         try root.finish()
     }

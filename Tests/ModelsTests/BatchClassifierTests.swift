@@ -51,4 +51,36 @@ final class BatchClassifierTests: XCTestCase {
         XCTAssertEqual(records[0].label, truth(0))
         XCTAssertNil(records[1].label, "no label given, none reported")
     }
+
+    /// `reversed`: each window gets a second view with the frames in reverse order, and the record's
+    /// scores are the mean of the model's probabilities for the two views.
+    func testReversedViewAveragesForwardAndBackward() throws {
+        let dir = try temporaryFolder(self)
+        let sync = try SyncMNIST.procedural(digitsPerClip: 3, split: .test, seed: 6, perClass: 5)
+        try sync.export(count: 2, to: dir)
+        let model = try ModelFactory.make(tinyConfig(), seed: 7)
+        let forward = ClipSampler(frames: 10, size: 64), both = ClipSampler(frames: 10, size: 64, reversed: true)
+        XCTAssertEqual([forward.viewsPerVideo, both.viewsPerVideo, ClipSampler(frames: 10, size: 64, clips: 2, crops: 3, reversed: true).viewsPerVideo], [1, 2, 12])
+        var batch = BatchClassifier(model: model, labels: SyncMNIST.classNames, sampler: both, topK: 46)
+        batch.batchSize = 3
+        var records: [PredictionRecord] = []
+        let paths = (0..<2).map { dir.appendingPathComponent(sync.clipPath(index: $0)).path }
+        _ = try batch.run(paths.map { BatchClassifier.Input(path: $0) }, emit: { records.append($0) })
+        let plane = 64 * 64, t = 10
+        for (path, record) in zip(paths, records) {
+            let one = try forward.sample(URL(fileURLWithPath: path)), two = try both.sample(URL(fileURLWithPath: path))
+            XCTAssertEqual(two.count, 2 * t * plane)
+            XCTAssertEqual(Array(two[0..<(t * plane)]), one)
+            for ti in 0..<t {   // view 1, frame ti == view 0, frame T-1-ti
+                XCTAssertEqual(Array(two[((t + ti) * plane)..<((t + ti + 1) * plane)]), Array(one[((t - 1 - ti) * plane)..<((t - ti) * plane)]))
+            }
+            XCTAssertNotEqual(Array(two[(t * plane)...]), one, "the clip is not a palindrome")
+            let p = model.probabilities(Tensor(two, shape: [2, t, 1, 64, 64])).data   // [2, classes]
+            let c = SyncMNIST.classNames.count
+            for (label, score) in zip(record.labels, record.scores) {
+                let j = SyncMNIST.classNames.firstIndex(of: label)!
+                XCTAssertEqual(score, (p[j] + p[c + j]) / 2, accuracy: 1e-5, label)
+            }
+        }
+    }
 }

@@ -32,6 +32,9 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(rstg.architecture.grids, [3, 2, 1])
         XCTAssertEqual(rstg.architecture.rounds, 3)
         XCTAssertEqual(rstg.data.digits, 3)
+        XCTAssertTrue(rstg.test.reverse)
+        XCTAssertTrue(try ModelConfig(contentsOf: folder.appendingPathComponent("classify-rstg-syncmnist5-restart2.yaml")).test.reverse)
+        XCTAssertFalse(try ModelConfig(contentsOf: folder.appendingPathComponent("classify-meanlstm-syncmnist3.yaml")).test.reverse)
     }
 
     func testDefaultsFillUnsetKeys() throws {
@@ -52,6 +55,9 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(e?.key, "architecture.hiden")
         XCTAssertTrue(e?.errorDescription?.contains("unknown key") ?? false, e?.errorDescription ?? "")
         XCTAssertTrue(e?.errorDescription?.contains("bad.yaml") ?? false)
+
+        e = parseError("name: x\nkind: rstg\ntest: {revers: true}\n")
+        XCTAssertEqual(e?.key, "test.revers")
 
         e = parseError("name: x\nkind: transformer\n")
         XCTAssertEqual(e?.key, "kind")

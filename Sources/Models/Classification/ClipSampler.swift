@@ -5,7 +5,9 @@ import Tensors
 /// Turns a video file or a folder of numbered frames into model inputs: decodes gray frames at the
 /// model's size, then cuts `clips` temporal windows of `frames` consecutive sampled frames (starts
 /// evenly spaced over the video; short videos repeat their last frame) and `crops` square crops
-/// along the longer side (1 crop: the whole frame resized to a square, as in training).
+/// along the longer side (1 crop: the whole frame resized to a square, as in training); with
+/// `reversed`, each window is also given played backwards (test-time augmentation for labels that do
+/// not depend on the direction of time, e.g. SyncMNIST's synchronous pair).
 public struct ClipSampler: Sendable {
     /// Frames per window T.
     public var frames: Int
@@ -19,10 +21,13 @@ public struct ClipSampler: Sendable {
     public var clips: Int = 1
     /// Spatial crops per window.
     public var crops: Int = 1
+    /// Whether each window is also given in reverse frame order (a second view; scores averaged).
+    public var reversed: Bool = false
     /// Decoder threads per video.
     public var decoderThreads: Int = 1
 
-    public init(frames: Int, size: Int, stride: Int = 1, fps: Double? = nil, clips: Int = 1, crops: Int = 1) {
+    public init(frames: Int, size: Int, stride: Int = 1, fps: Double? = nil, clips: Int = 1, crops: Int = 1, reversed: Bool = false) {
+        self.reversed = reversed
         self.frames = frames
         self.size = size
         self.stride = stride
@@ -31,10 +36,12 @@ public struct ClipSampler: Sendable {
         self.crops = crops
     }
 
-    /// Inputs per video (`clips * crops`).
-    public var viewsPerVideo: Int { clips * crops }
+    /// Inputs per video (`clips * crops`, twice that when `reversed`).
+    public var viewsPerVideo: Int { clips * crops * (reversed ? 2 : 1) }
 
-    /// Decodes `url` into `[V, T, 1, S, S]` floats in [0, 1] (V = clips * crops), flattened view-major.
+    /// Decodes `url` into `[V, T, 1, S, S]` floats in [0, 1] (V = `viewsPerVideo`), flattened
+    /// view-major: window by window, crop by crop, the forward view then (when `reversed`) the same
+    /// frames in reverse order.
     /// Throws `MediaError` for unreadable inputs and `ModelLoadError`-style errors for empty videos.
     public func sample(_ url: URL) throws -> [Float] {
         let probe = try VideoReader(url: url, options: VideoReaderOptions(size: .original, threads: 1, maxFrames: 1))
@@ -69,14 +76,16 @@ public struct ClipSampler: Sendable {
             for k in 0..<crops {
                 let x0 = w > s ? (crops == 1 ? 0 : (w - s) * k / (crops - 1)) : 0
                 let y0 = h > s ? (crops == 1 ? 0 : (h - s) * k / (crops - 1)) : 0
-                for ti in 0..<t {
-                    let src = gray[min(start + ti, f - 1)]
-                    let base = (view * t + ti) * s * s
-                    for y in 0..<s {
-                        for x in 0..<s { out[base + y * s + x] = src[(y0 + y) * w + x0 + x] }
+                for direction in (reversed ? [false, true] : [false]) {
+                    for ti in 0..<t {
+                        let src = gray[min(start + (direction ? t - 1 - ti : ti), f - 1)]
+                        let base = (view * t + ti) * s * s
+                        for y in 0..<s {
+                            for x in 0..<s { out[base + y * s + x] = src[(y0 + y) * w + x0 + x] }
+                        }
                     }
+                    view += 1
                 }
-                view += 1
             }
         }
         return out

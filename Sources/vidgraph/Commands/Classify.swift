@@ -45,6 +45,9 @@ struct Classify: ParsableCommand {
     @Option(help: "Square crops along the longer side per window (scores averaged).")
     var crops: Int = 1
 
+    @Flag(inversion: .prefixedNo, help: "Also classify each window played backwards and average the scores (test-time augmentation for labels that do not depend on the direction of time, such as SyncMNIST's synchronous pair). Default: the model config's test.reverse (true for rstg-sync3 and rstg-sync5).")
+    var reverse: Bool?
+
     @Option(help: "Decoding threads working ahead of inference.")
     var jobs: Int = 2
 
@@ -97,7 +100,7 @@ struct Classify: ParsableCommand {
         }
         var batch = BatchClassifier(model: loaded.model, labels: loaded.labels,
                                     sampler: ClipSampler(frames: frames ?? loaded.config.frames, size: loaded.config.size,
-                                                         stride: stride ?? 1, fps: fps, clips: clips, crops: crops),
+                                                         stride: stride ?? 1, fps: fps, clips: clips, crops: crops, reversed: reverse ?? loaded.config.test.reverse),
                                     topK: topK)
         batch.jobs = jobs
         batch.threads = threads
