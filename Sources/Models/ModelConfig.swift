@@ -131,6 +131,8 @@ public struct ModelConfig: Sendable, Equatable {
         /// do not depend on the direction of time: SyncMNIST's synchronous pair moves together in
         /// either direction, and the generator's motion statistics are the same both ways.
         public var reverse: Bool = false
+        /// Pixels of 4 extra diagonally translated copies of every view (0: none; scores averaged).
+        public var shift: Int = 0
         public init() {}
     }
 
@@ -272,6 +274,7 @@ public struct ModelConfig: Sendable, Equatable {
         }
         let testSection = try root.section("test")
         test.reverse = try testSection.bool("reverse", default: false)
+        test.shift = try testSection.int("shift", default: 0, range: 0...256)
         try testSection.finish()
         _ = root.value("description")
         try root.finish()

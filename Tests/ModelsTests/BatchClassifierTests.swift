@@ -83,4 +83,35 @@ final class BatchClassifierTests: XCTestCase {
             }
         }
     }
+
+    /// `shift` P: every view is followed by 4 copies translated by (±P, ±P) with replicated borders;
+    /// with `reversed`, the reversed view gets its own 4 copies.
+    func testShiftedViewsTranslateWithReplicatedBorders() throws {
+        let dir = try temporaryFolder(self)
+        let sync = try SyncMNIST.procedural(digitsPerClip: 3, split: .test, seed: 8, perClass: 5)
+        try sync.export(count: 1, to: dir)
+        let url = dir.appendingPathComponent(sync.clipPath(index: 0))
+        let plain = try ClipSampler(frames: 10, size: 64).sample(url)
+        let sampler = ClipSampler(frames: 10, size: 64, reversed: true, shift: 3)
+        XCTAssertEqual(sampler.viewsPerVideo, 10)
+        let views = try sampler.sample(url)
+        let s = 64, t = 10, plane = s * s
+        XCTAssertEqual(views.count, 10 * t * plane)
+        let offsets = [(0, 0), (-3, -3), (3, -3), (-3, 3), (3, 3)]
+        for (v, (dx, dy)) in offsets.enumerated() {
+            for backwards in [false, true] {
+                let view = (backwards ? 5 : 0) + v
+                for ti in [0, 4, 9] {
+                    let source = backwards ? t - 1 - ti : ti
+                    for (x, y) in [(0, 0), (63, 63), (10, 50), (2, 61), (32, 32)] {
+                        let sx = min(max(x - dx, 0), s - 1), sy = min(max(y - dy, 0), s - 1)
+                        XCTAssertEqual(views[(view * t + ti) * plane + y * s + x], plain[source * plane + sy * s + sx],
+                                       "view \(view) frame \(ti) pixel (\(x), \(y))")
+                    }
+                }
+            }
+        }
+        XCTAssertThrowsError(try ModelConfig(yaml: "name: x\nkind: rstg\ntest: {shift: -1}\n", source: "x.yaml"))
+        XCTAssertEqual(try ModelConfig(yaml: "name: x\nkind: rstg\ntest: {shift: 4}\n", source: "x.yaml").test.shift, 4)
+    }
 }

@@ -117,6 +117,19 @@ final class ClassifyCLITests: XCTestCase {
         XCTAssertEqual(csvLines.first, "path,labels,scores,label,correct,error")
         XCTAssertEqual(csvLines.count, 2)
         try run(["classify", mp4s[0], "--model", modelURL.path, "--shard", "2/2"], expect: 2)
+        let negativeShift = try run(["classify", mp4s[0], "--model", modelURL.path, "--shift", "-1"], expect: 2)
+        XCTAssertTrue(negativeShift.stderr.contains("--shift"), negativeShift.stderr)
+        // Test-time views with the embedded rstg-sync3, whose config turns the reversed view on:
+        // the default equals --reverse, and --no-reverse and --shift change the scores.
+        func scores(_ extra: [String]) throws -> [Double] {
+            let line = try run(["classify", mp4s[0], "--model", "rstg-sync3", "--top-k", "46"] + extra).stdout
+            let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return try XCTUnwrap(o["scores"] as? [Double])
+        }
+        let byDefault = try scores([])
+        XCTAssertEqual(try scores(["--reverse"]), byDefault)
+        XCTAssertNotEqual(try scores(["--no-reverse"]), byDefault)
+        XCTAssertNotEqual(try scores(["--shift", "4"]), byDefault)
         let missing = try run(["classify", mp4s[0], "--model", dir.appendingPathComponent("nope.safetensors").path], expect: 1)
         XCTAssertTrue(missing.stderr.contains("nope.safetensors"), missing.stderr)
     }

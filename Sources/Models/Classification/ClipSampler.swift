@@ -7,7 +7,8 @@ import Tensors
 /// evenly spaced over the video; short videos repeat their last frame) and `crops` square crops
 /// along the longer side (1 crop: the whole frame resized to a square, as in training); with
 /// `reversed`, each window is also given played backwards (test-time augmentation for labels that do
-/// not depend on the direction of time, e.g. SyncMNIST's synchronous pair).
+/// not depend on the direction of time, e.g. SyncMNIST's synchronous pair); with `shift` P > 0, each
+/// view is also given translated by (±P, ±P) pixels (4 diagonal copies, borders replicated).
 public struct ClipSampler: Sendable {
     /// Frames per window T.
     public var frames: Int
@@ -23,11 +24,14 @@ public struct ClipSampler: Sendable {
     public var crops: Int = 1
     /// Whether each window is also given in reverse frame order (a second view; scores averaged).
     public var reversed: Bool = false
+    /// Pixels of the 4 diagonal translations added to every view (0: none).
+    public var shift: Int = 0
     /// Decoder threads per video.
     public var decoderThreads: Int = 1
 
-    public init(frames: Int, size: Int, stride: Int = 1, fps: Double? = nil, clips: Int = 1, crops: Int = 1, reversed: Bool = false) {
+    public init(frames: Int, size: Int, stride: Int = 1, fps: Double? = nil, clips: Int = 1, crops: Int = 1, reversed: Bool = false, shift: Int = 0) {
         self.reversed = reversed
+        self.shift = shift
         self.frames = frames
         self.size = size
         self.stride = stride
@@ -36,12 +40,18 @@ public struct ClipSampler: Sendable {
         self.crops = crops
     }
 
-    /// Inputs per video (`clips * crops`, twice that when `reversed`).
-    public var viewsPerVideo: Int { clips * crops * (reversed ? 2 : 1) }
+    /// Inputs per video: `clips * crops`, x2 when `reversed`, x5 with a `shift`.
+    public var viewsPerVideo: Int { clips * crops * (reversed ? 2 : 1) * offsets.count }
+
+    /// Translations (dx, dy) of each view: the original, then with a `shift` the 4 diagonal ones.
+    var offsets: [(dx: Int, dy: Int)] {
+        shift == 0 ? [(0, 0)] : [(0, 0), (-shift, -shift), (shift, -shift), (-shift, shift), (shift, shift)]
+    }
 
     /// Decodes `url` into `[V, T, 1, S, S]` floats in [0, 1] (V = `viewsPerVideo`), flattened
     /// view-major: window by window, crop by crop, the forward view then (when `reversed`) the same
-    /// frames in reverse order.
+    /// frames in reverse order, each followed by its translated copies (content moved by (dx, dy):
+    /// output pixel (x, y) is input pixel (x - dx, y - dy), clamped to the crop).
     /// Throws `MediaError` for unreadable inputs and `ModelLoadError`-style errors for empty videos.
     public func sample(_ url: URL) throws -> [Float] {
         let probe = try VideoReader(url: url, options: VideoReaderOptions(size: .original, threads: 1, maxFrames: 1))
@@ -76,15 +86,18 @@ public struct ClipSampler: Sendable {
             for k in 0..<crops {
                 let x0 = w > s ? (crops == 1 ? 0 : (w - s) * k / (crops - 1)) : 0
                 let y0 = h > s ? (crops == 1 ? 0 : (h - s) * k / (crops - 1)) : 0
-                for direction in (reversed ? [false, true] : [false]) {
-                    for ti in 0..<t {
-                        let src = gray[min(start + (direction ? t - 1 - ti : ti), f - 1)]
-                        let base = (view * t + ti) * s * s
-                        for y in 0..<s {
-                            for x in 0..<s { out[base + y * s + x] = src[(y0 + y) * w + x0 + x] }
+                for backwards in (reversed ? [false, true] : [false]) {
+                    for (dx, dy) in offsets {
+                        for ti in 0..<t {
+                            let src = gray[min(start + (backwards ? t - 1 - ti : ti), f - 1)]
+                            let base = (view * t + ti) * s * s
+                            for y in 0..<s {
+                                let sy = y0 + min(max(y - dy, 0), s - 1)
+                                for x in 0..<s { out[base + y * s + x] = src[sy * w + x0 + min(max(x - dx, 0), s - 1)] }
+                            }
                         }
+                        view += 1
                     }
-                    view += 1
                 }
             }
         }

@@ -48,6 +48,9 @@ struct Classify: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Also classify each window played backwards and average the scores (test-time augmentation for labels that do not depend on the direction of time, such as SyncMNIST's synchronous pair). Default: the model config's test.reverse (true for rstg-sync3 and rstg-sync5).")
     var reverse: Bool?
 
+    @Option(help: "Also classify 4 copies of every view translated diagonally by this many pixels (borders replicated) and average the scores; 0: none. Default: the model config's test.shift (0 for the shipped models).")
+    var shift: Int?
+
     @Option(help: "Decoding threads working ahead of inference.")
     var jobs: Int = 2
 
@@ -71,6 +74,7 @@ struct Classify: ParsableCommand {
         if let fps, !(fps > 0) { throw ValidationError("--fps must be > 0") }
         if stride != nil && fps != nil { throw ValidationError("give --stride or --fps, not both") }
         guard clips >= 1, crops >= 1 else { throw ValidationError("--clips and --crops must be >= 1") }
+        if let shift, shift < 0 { throw ValidationError("--shift must be >= 0 (got \(shift))") }
         guard jobs >= 1, threads >= 1, batchSize >= 1 else { throw ValidationError("--jobs, --threads and --batch-size must be >= 1") }
         if resume && out == nil { throw ValidationError("--resume needs --out") }
         if let shard { _ = try Self.parseShard(shard) }
@@ -100,7 +104,8 @@ struct Classify: ParsableCommand {
         }
         var batch = BatchClassifier(model: loaded.model, labels: loaded.labels,
                                     sampler: ClipSampler(frames: frames ?? loaded.config.frames, size: loaded.config.size,
-                                                         stride: stride ?? 1, fps: fps, clips: clips, crops: crops, reversed: reverse ?? loaded.config.test.reverse),
+                                                         stride: stride ?? 1, fps: fps, clips: clips, crops: crops, reversed: reverse ?? loaded.config.test.reverse,
+                                                         shift: shift ?? loaded.config.test.shift),
                                     topK: topK)
         batch.jobs = jobs
         batch.threads = threads
