@@ -93,7 +93,11 @@ public struct ClipSampler: Sendable {
                             let base = (view * t + ti) * s * s
                             for y in 0..<s {
                                 let sy = y0 + min(max(y - dy, 0), s - 1)
-                                for x in 0..<s { out[base + y * s + x] = src[sy * w + x0 + min(max(x - dx, 0), s - 1)] }
+                                if dx == 0 {
+                                    for x in 0..<s { out[base + y * s + x] = src[sy * w + x0 + x] }
+                                } else {
+                                    for x in 0..<s { out[base + y * s + x] = src[sy * w + x0 + min(max(x - dx, 0), s - 1)] }
+                                }
                             }
                         }
                         view += 1

@@ -47,7 +47,7 @@ public struct SegmentationConfig: Sendable, Equatable {
         public var threads: Int = 2
         /// Fraction of steps drawn from synthetic clips (the rest from DAVIS training sequences).
         public var syntheticFraction: Double = 0.5
-        /// Smallest random crop, as a fraction of the clip's side (crops span [min_crop_scale, 1]).
+        /// Smallest random crop, as a fraction of the clip's side (crops span [min_crop_scale, max_crop_scale]).
         public var minCropScale: Double = 0.7
         /// Largest random crop, as a fraction of the clip's side (1 = the whole stored clip).
         public var maxCropScale: Double = 1
