@@ -98,14 +98,16 @@ public final class VideoSegmenter {
     /// Model input size for a W x H video: about the config's pixel count, aspect kept, multiples of 8.
     public static func inputSize(width: Int, height: Int, config: SegmentationConfig) -> (width: Int, height: Int) {
         let s = (Double(config.width * config.height) / Double(width * height)).squareRoot()
-        func r8(_ v: Double) -> Int { max(16, Int((v / 8).rounded()) * 8) }
-        return (r8(Double(width) * s), r8(Double(height) * s))
+        return (roundedTo8(Double(width) * s), roundedTo8(Double(height) * s))
     }
 
     /// A model input size times `scale`, rounded to multiples of 8 (at least 16).
     public static func scaledSize(width: Int, height: Int, scale: Double) -> (width: Int, height: Int) {
-        (max(16, Int((Double(width) * scale / 8).rounded()) * 8), max(16, Int((Double(height) * scale / 8).rounded()) * 8))
+        (roundedTo8(Double(width) * scale), roundedTo8(Double(height) * scale))
     }
+
+    /// `v` rounded to the nearest multiple of 8, at least 16 (the backbone's stride, and room for its stages).
+    static func roundedTo8(_ v: Double) -> Int { max(16, Int((v / 8).rounded()) * 8) }
 
     /// Stream count and frames per stream for a video of `total` frames: L = ceil(T / min(n, T)) and
     /// N = ceil(T / L) (so no stream is empty, e.g. T = 4, n = 3 gives 2 streams of 2).
