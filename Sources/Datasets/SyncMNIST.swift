@@ -84,6 +84,9 @@ public struct SyncMNIST: Sendable {
     let pool: [[Int]]
     /// Where the digit images come from (recorded by exports).
     var sourceDescription: String
+    /// Training-time distortion of each digit image (one draw per clip and slot from a random stream
+    /// of its own, so the clip's layout is the same with and without it); nil: the images as they are.
+    public var augmentation: DigitAugmentation?
     private let resize = AreaResize(source: 100, target: 64)
 
     /// Clips drawn from a loaded MNIST set: split `train` uses `MNIST.trainRange`, `test` `MNIST.testRange`
@@ -201,29 +204,42 @@ public struct SyncMNIST: Sendable {
         for t in 0..<SyncMNIST.frameCount {
             for d in 0..<n { px[t * n + d] = layout.positions[t][d].x; py[t * n + d] = layout.positions[t][d].y }
         }
+        // The slots' 28x28 images [digits, 784], distorted when `augmentation` is set.
+        var slotImages = [UInt8](repeating: 0, count: n * 784)
+        digits.pixels.withUnsafeBufferPointer { images in
+            slotImages.withUnsafeMutableBufferPointer { out in
+                var rng = SeededRandom(seeds: seed, split.tag, 0x6175_676D, UInt64(bitPattern: Int64(index)))
+                for (slot, which) in layout.digitIndices.enumerated() {
+                    let source = images.baseAddress! + which * 784, target = out.baseAddress! + slot * 784
+                    if let augmentation, !augmentation.isIdentity {
+                        DigitAugmentation.warp(source, into: target, matrix: augmentation.drawMatrix(&rng))
+                    } else {
+                        target.update(from: source, count: 784)
+                    }
+                }
+            }
+        }
         var work = [Float](repeating: 0, count: c * c + c * 64 + 4096)  // canvas [100, 100], scratch [100, 64], frame [64, 64]
         work.withUnsafeMutableBufferPointer { w in
             let canvas = w.baseAddress!, scratch = canvas + c * c, frame = scratch + c * 64
-            digits.pixels.withUnsafeBufferPointer { images in
-                layout.digitIndices.withUnsafeBufferPointer { which in
-                    for t in 0..<SyncMNIST.frameCount {
-                        canvas.update(repeating: 0, count: c * c)
-                        for slot in 0..<n {
-                            let image = images.baseAddress! + which[slot] * 784
-                            let origin = canvas + py[t * n + slot] * c + px[t * n + slot]
-                            for y in 0..<28 {
-                                let dst = origin + y * c, src = image + y * 28
-                                for x in 0..<28 {
-                                    let v = Float(src[x])
-                                    if v > dst[x] { dst[x] = v }
-                                }
+            slotImages.withUnsafeBufferPointer { images in
+                for t in 0..<SyncMNIST.frameCount {
+                    canvas.update(repeating: 0, count: c * c)
+                    for slot in 0..<n {
+                        let image = images.baseAddress! + slot * 784
+                        let origin = canvas + py[t * n + slot] * c + px[t * n + slot]
+                        for y in 0..<28 {
+                            let dst = origin + y * c, src = image + y * 28
+                            for x in 0..<28 {
+                                let v = Float(src[x])
+                                if v > dst[x] { dst[x] = v }
                             }
                         }
-                        resize.square(canvas, scratch: scratch, into: frame)
-                        let out = buffer.baseAddress! + t * 4096
-                        // Round half up (values are >= 0) without a libm call.
-                        for k in 0..<4096 { out[k] = Float(min(255, Int(frame[k] + 0.5))) * scale }
                     }
+                    resize.square(canvas, scratch: scratch, into: frame)
+                    let out = buffer.baseAddress! + t * 4096
+                    // Round half up (values are >= 0) without a libm call.
+                    for k in 0..<4096 { out[k] = Float(min(255, Int(frame[k] + 0.5))) * scale }
                 }
             }
         }

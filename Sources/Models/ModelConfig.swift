@@ -121,6 +121,10 @@ public struct ModelConfig: Sendable, Equatable {
         public var seed: Int = 0
         /// Validation clips per epoch: held-out compositions of the training digits (`ClipTrainer`).
         public var valClips: Int = 1000
+        /// Random affine distortion of the training clips' digit images
+        /// (`digit_augmentation: {rotation: degrees, scale: s, shear: k}`; validation clips are never
+        /// distorted); nil: none.
+        public var digitAugmentation: DigitAugmentation?
         public init() {}
     }
 
@@ -265,6 +269,14 @@ public struct ModelConfig: Sendable, Equatable {
         if let folder = try d.string("mnist") { data.mnist = (folder.isEmpty || folder == "none") ? nil : folder }
         data.seed = try d.int("seed", default: 0, range: 0...Int(Int32.max))
         data.valClips = try d.int("val_clips", default: 1000, range: 1...1_000_000)
+        if d.has("digit_augmentation") {
+            let a = try d.section("digit_augmentation")
+            let augmentation = DigitAugmentation(rotationDegrees: try a.double("rotation", default: 0, min: 0, max: 90),
+                                                 scale: try a.double("scale", default: 0, min: 0, max: 0.5),
+                                                 shear: try a.double("shear", default: 0, min: 0, max: 1))
+            try a.finish()
+            data.digitAugmentation = augmentation.isIdentity ? nil : augmentation
+        }
         try d.finish()
         if data.dataset == "syncmnist" && classes.count != SyncMNIST.classNames.count {
             throw root.error("classes", "syncmnist data has \(SyncMNIST.classNames.count) classes, the config lists \(classes.count)")

@@ -42,7 +42,7 @@ final class ClassificationMetricsTests: XCTestCase {
     }
 
     func testReadingInputs() throws {
-        let dir = try TestSupport.temporaryFolder()
+        let dir = try TestSupport.temporaryFolder(self)
         let jsonl = dir.appendingPathComponent("p.jsonl")
         try """
         {"path": "clips/a.mp4", "labels": ["3", "7"], "scores": [0.9, 0.05]}

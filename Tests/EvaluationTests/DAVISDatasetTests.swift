@@ -23,6 +23,7 @@ final class DAVISDatasetTests: XCTestCase {
     func makeTree(images: [String], annotations: [String]) throws -> URL {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("vidgraph-davis-\(UUID().uuidString)")
         let fm = FileManager.default
+        addTeardownBlock { try? fm.removeItem(at: root) }
         let imgs = root.appendingPathComponent("JPEGImages/480p/seq")
         let anns = root.appendingPathComponent("Annotations/480p/seq")
         try fm.createDirectory(at: imgs, withIntermediateDirectories: true)

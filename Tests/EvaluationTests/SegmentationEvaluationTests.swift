@@ -15,7 +15,7 @@ final class SegmentationEvaluationTests: XCTestCase {
 
     /// Writes GT and predictions for two sequences; returns (pred, gt) roots.
     func makeFolders(davisLayout: Bool) throws -> (URL, URL) {
-        let root = try TestSupport.temporaryFolder()
+        let root = try TestSupport.temporaryFolder(self)
         let gtRoot = davisLayout ? root.appendingPathComponent("davis") : root.appendingPathComponent("gt")
         let annotations = davisLayout ? gtRoot.appendingPathComponent("Annotations/480p") : gtRoot
         let pred = root.appendingPathComponent("pred")
@@ -110,7 +110,7 @@ final class SegmentationEvaluationTests: XCTestCase {
         guard let pair = golden.first(where: { $0["name"] as? String == "davis_blackswan_shift12x7" }) else {
             throw XCTSkip("fixtures were generated without ../shared/data")
         }
-        let root = try TestSupport.temporaryFolder()
+        let root = try TestSupport.temporaryFolder(self)
         for (kind, sub) in [("pred", "pred/blackswan"), ("gt", "gt/blackswan")] {
             let folder = root.appendingPathComponent(sub)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -127,7 +127,7 @@ final class SegmentationEvaluationTests: XCTestCase {
 /// Output files replace existing ones atomically.
 final class AtomicFileTests: XCTestCase {
     func testOverwritesExistingFile() throws {
-        let dir = try TestSupport.temporaryFolder()
+        let dir = try TestSupport.temporaryFolder(self)
         let url = dir.appendingPathComponent("out.json")
         try AtomicFile.write("first", to: url)
         try AtomicFile.write("second", to: url)
@@ -140,7 +140,7 @@ final class AtomicFileTests: XCTestCase {
 /// The thread count changes nothing but speed.
 final class SegmentationThreadsTests: XCTestCase {
     func testOneAndThreeThreadsAgree() throws {
-        let root = try TestSupport.temporaryFolder()
+        let root = try TestSupport.temporaryFolder(self)
         for seq in ["a", "b", "c"] {
             for kind in ["gt", "pred"] {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent("\(kind)/\(seq)"), withIntermediateDirectories: true)

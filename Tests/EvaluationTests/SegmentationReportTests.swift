@@ -7,7 +7,7 @@ import XCTest
 final class SegmentationReportTests: XCTestCase {
     /// Evaluates a small synthetic sequence set and returns the result with a frame-image loader.
     func makeResult() throws -> (SegmentationResult, (String, String) -> RGBImage?) {
-        let root = try TestSupport.temporaryFolder()
+        let root = try TestSupport.temporaryFolder(self)
         for seq in ["one", "two"] {
             for kind in ["gt", "pred"] {
                 try FileManager.default.createDirectory(at: root.appendingPathComponent("\(kind)/\(seq)"), withIntermediateDirectories: true)
@@ -55,7 +55,7 @@ final class SegmentationReportTests: XCTestCase {
             throw XCTSkip("chromium is not installed (apt-get install -y chromium)")
         }
         let (result, background) = try makeResult()
-        let dir = try TestSupport.temporaryFolder()
+        let dir = try TestSupport.temporaryFolder(self)
         let html = dir.appendingPathComponent("report.html")
         try SegmentationReport(result: result, frameImage: background).write(to: html)
         let shot = dir.appendingPathComponent("shot.png")

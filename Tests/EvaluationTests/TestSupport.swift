@@ -23,10 +23,11 @@ enum TestSupport {
         return url
     }
 
-    /// A fresh temporary folder.
-    static func temporaryFolder() throws -> URL {
+    /// A fresh temporary folder, removed when `test` ends.
+    static func temporaryFolder(_ test: XCTestCase) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("vidgraph-eval-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
 

@@ -1,3 +1,4 @@
+import Datasets
 import XCTest
 @testable import Models
 
@@ -47,6 +48,11 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(c.data.mnist, "../shared/data/mnist")
         let none = try ModelConfig(yaml: "name: x\nkind: rstg\ndata: {mnist: none}\n", source: "x.yaml")
         XCTAssertNil(none.data.mnist)
+        XCTAssertNil(c.data.digitAugmentation)
+        let augmented = try ModelConfig(yaml: "name: x\nkind: rstg\ndata: {digit_augmentation: {rotation: 12, scale: 0.1}}\n", source: "x.yaml")
+        XCTAssertEqual(augmented.data.digitAugmentation, DigitAugmentation(rotationDegrees: 12, scale: 0.1, shear: 0))
+        let zero = try ModelConfig(yaml: "name: x\nkind: rstg\ndata: {digit_augmentation: {rotation: 0}}\n", source: "x.yaml")
+        XCTAssertNil(zero.data.digitAugmentation)
     }
 
     func testErrorsNameFileAndKey() throws {
@@ -58,6 +64,11 @@ final class ModelConfigTests: XCTestCase {
 
         e = parseError("name: x\nkind: rstg\ntest: {revers: true}\n")
         XCTAssertEqual(e?.key, "test.revers")
+
+        e = parseError("name: x\nkind: rstg\ndata: {digit_augmentation: {rotate: 10}}\n")
+        XCTAssertEqual(e?.key, "data.digit_augmentation.rotate")
+        e = parseError("name: x\nkind: rstg\ndata: {digit_augmentation: {scale: 0.9}}\n")
+        XCTAssertEqual(e?.key, "data.digit_augmentation.scale")
 
         e = parseError("name: x\nkind: transformer\n")
         XCTAssertEqual(e?.key, "kind")

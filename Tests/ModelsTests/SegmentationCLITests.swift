@@ -86,4 +86,52 @@ final class SegmentationCLITests: XCTestCase {
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("is not a 'framegraph' segmentation model"), wrong.stderr)
     }
+
+    /// Repeated --model averages the models' probabilities: a model twice equals it alone, two models
+    /// give the mean of their probabilities; models with other inputs and non-segmenters are refused.
+    func testEnsembleOfModelsAveragesProbabilities() throws {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("seg-ensemble-\(getpid())")
+        try? fm.removeItem(at: dir)
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? fm.removeItem(at: dir) }
+        let synth = try SyntheticVOS(width: 80, height: 48, frameCount: 5, seed: 4)
+        let video = dir.appendingPathComponent("clip.mp4")
+        let writer = try VideoWriter(url: video, width: 80, height: 48, fps: 24)
+        for f in synth.clip(index: 0).frames { try writer.append(f) }
+        try writer.finish()
+        var weights: [URL] = []
+        for (k, (w, seed)) in [(32, UInt64(1)), (32, UInt64(2)), (40, UInt64(1))].enumerated() {
+            let url = dir.appendingPathComponent("tiny\(k).safetensors")
+            try SegmentationWeights.save(FrameGraphSegmenter(config: try SegmentationModelTests.tinyConfig(width: w, height: 24), seed: seed), to: url)
+            weights.append(url)
+        }
+        /// Probability PNGs of frames 0..<5 with the given --model arguments, no smoothing or colour model.
+        func probabilities(_ models: [URL], _ tag: String) throws -> [[UInt8]] {
+            let out = dir.appendingPathComponent(tag)
+            let r = try run(["segment", video.path, "--out", out.path, "--probabilities", "--smooth", "0", "--appearance", "0"]
+                            + models.flatMap { ["--model", $0.path] })
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try (0..<5).map { try PNGCodec.readGray(out.appendingPathComponent("clip.prob").appendingPathComponent(String(format: "%05d.png", $0))).pixels }
+        }
+        let a = try probabilities([weights[0]], "a"), b = try probabilities([weights[1]], "b")
+        XCTAssertEqual(try probabilities([weights[0], weights[0]], "aa"), a)
+        let ab = try probabilities([weights[0], weights[1]], "ab")
+        XCTAssertNotEqual(a, b)
+        var largest = 0
+        for f in 0..<5 { for i in a[f].indices {
+            largest = max(largest, abs(Int(ab[f][i]) * 2 - Int(a[f][i]) - Int(b[f][i])))
+        } }
+        XCTAssertLessThanOrEqual(largest, 2, "ensemble probability differs from the mean of its models by more than 8-bit rounding")
+
+        let mismatch = try run(["segment", video.path, "--out", dir.appendingPathComponent("m").path, "--model", weights[0].path, "--model", weights[2].path])
+        XCTAssertNotEqual(mismatch.status, 0)
+        XCTAssertTrue(mismatch.stderr.contains("cannot join an ensemble"), mismatch.stderr)
+        let classifier = try run(["segment", video.path, "--out", dir.appendingPathComponent("c").path, "--model", "rstg-sync3"])
+        XCTAssertNotEqual(classifier.status, 0)
+        XCTAssertTrue(classifier.stderr.contains("is not a 'framegraph' segmentation model"), classifier.stderr)
+        let unknown = try run(["segment", video.path, "--out", dir.appendingPathComponent("u").path, "--model", "no-such-model"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("is neither an embedded model"), unknown.stderr)
+    }
 }

@@ -23,7 +23,8 @@ public final class ClipTrainer {
     public let syncHead: Linear?
     /// The model plus the auxiliary head: what checkpoints store and the optimiser updates.
     let modules: TrainingModules
-    public let train: SyncMNIST
+    /// The training stream (with `data.digit_augmentation` when set).
+    public private(set) var train: SyncMNIST
     public let validation: SyncMNIST
     /// Index of the first validation clip in `validation` (the training split's generator).
     public static let validationFirstClip = 1 << 40
@@ -64,6 +65,7 @@ public final class ClipTrainer {
             train = try SyncMNIST.procedural(digitsPerClip: config.data.digits, split: .train, seed: seed)
         }
         validation = train
+        train.augmentation = config.data.digitAugmentation
     }
 
     /// Optimiser steps per epoch (`ceil(clips_per_epoch / batch_size)`).

@@ -59,13 +59,18 @@ public enum SegmentationWeights {
     }
 
     /// Resolves `--model`: nil or `framegraph` -> the embedded default (an error naming the fix when
-    /// none is shipped); anything else is a file or run folder.
+    /// none is shipped); another embedded name -> that model; anything else is a file or run folder.
     public static func resolve(_ spec: String?) throws -> FrameGraphSegmenter {
         let name = spec ?? defaultName
-        if name == defaultName, !FileManager.default.fileExists(atPath: name) {
+        let fm = FileManager.default
+        if !name.contains("/"), !name.hasSuffix(".safetensors"), !fm.fileExists(atPath: name) {
             guard let folder = ModelRegistry.resourceFolder,
-                  FileManager.default.fileExists(atPath: folder.appendingPathComponent(name + ".safetensors").path) else {
-                throw ModelLoadError(path: name, reason: "no embedded framegraph weights; train one with `vidgraph train --config configs/segment-framegraph.yaml --out runs/framegraph` and pass --model runs/framegraph")
+                  fm.fileExists(atPath: folder.appendingPathComponent(name + ".safetensors").path) else {
+                if name == defaultName {
+                    throw ModelLoadError(path: name, reason: "no embedded framegraph weights; train one with `vidgraph train --config configs/segment-framegraph.yaml --out runs/framegraph` and pass --model runs/framegraph")
+                }
+                let names = ModelRegistry.embeddedNames
+                throw ModelLoadError(path: name, reason: "is neither an embedded model (embedded: \(names.isEmpty ? "none" : names.joined(separator: ", "))) nor a file")
             }
             return try load(folder.appendingPathComponent(name + ".safetensors"))
         }

@@ -81,11 +81,31 @@ public final class VideoSegmenter {
         public static let defaultThreshold: Float = 0.8
     }
 
-    public let model: FrameGraphSegmenter
+    /// The models whose probabilities are averaged (one, or an ensemble of models that share their input).
+    public let models: [FrameGraphSegmenter]
+    /// The first model: its config sets the input size, channels and default frames per graph.
+    public var model: FrameGraphSegmenter { models[0] }
     public let options: Options
 
     public init(model: FrameGraphSegmenter, options: Options = Options()) {
-        self.model = model
+        self.models = [model]
+        self.options = options
+    }
+
+    /// An ensemble: every graph goes through each model and their probabilities are averaged (before
+    /// smoothing, the colour model and the threshold), as ensembles of independently trained networks
+    /// are combined (e.g. the test-time averaging of DeepLab or AGNN's multi-scale inference, over
+    /// models instead of scales). The models must take the same input: size, RGB and motion channels.
+    public init(models: [FrameGraphSegmenter], options: Options = Options()) throws {
+        guard let first = models.first else { throw ModelLoadError(path: "", reason: "an ensemble needs at least one model") }
+        for (k, other) in models.enumerated().dropFirst() {
+            let a = first.config, b = other.config
+            guard a.width == b.width, a.height == b.height, a.inputChannels == b.inputChannels,
+                  a.architecture.rgb == b.architecture.rgb, a.architecture.motion == b.architecture.motion else {
+                throw ModelLoadError(path: b.name, reason: "cannot join an ensemble with \(a.name): model \(k + 1) takes \(b.width)x\(b.height) input with \(b.inputChannels) channels, the first \(a.width)x\(a.height) with \(a.inputChannels)")
+            }
+        }
+        self.models = models
         self.options = options
     }
 
@@ -194,13 +214,20 @@ public final class VideoSegmenter {
             for (s, size) in sizes.enumerated() {
                 let plane = size.width * size.height
                 let batch = Tensor(streams.flatMap { $0.inputs[s] }, shape: [n, cfg.inputChannels, size.height, size.width])   // [N, C_in, h, w]
-                var probs = GradMode.disabled { model(batch, keyStride: options.keyStride).sigmoid() }.data                                                  // [N * h * w]
-                if options.flip {
-                    let mirrored = Tensor(Self.mirror(batch.data, width: size.width, height: size.height, channelsPerFrame: cfg.inputChannels, horizontalMotionChannel: cfg.horizontalMotionChannel),
-                                          shape: batch.shape)
-                    let back = Self.mirror(GradMode.disabled { model(mirrored, keyStride: options.keyStride).sigmoid() }.data, width: size.width, height: size.height,
-                                           channelsPerFrame: 1)
-                    for i in probs.indices { probs[i] = 0.5 * (probs[i] + back[i]) }
+                let mirrored = options.flip
+                    ? Tensor(Self.mirror(batch.data, width: size.width, height: size.height, channelsPerFrame: cfg.inputChannels, horizontalMotionChannel: cfg.horizontalMotionChannel),
+                             shape: batch.shape)
+                    : nil
+                var probs = [Float](repeating: 0, count: n * size.height * size.width)   // [N * h * w], mean over models and views
+                let views = Float(models.count * (options.flip ? 2 : 1))
+                for member in models {
+                    let p = GradMode.disabled { member(batch, keyStride: options.keyStride).sigmoid() }.data
+                    for i in probs.indices { probs[i] += p[i] / views }
+                    if let mirrored {
+                        let back = Self.mirror(GradMode.disabled { member(mirrored, keyStride: options.keyStride).sigmoid() }.data, width: size.width, height: size.height,
+                                               channelsPerFrame: 1)
+                        for i in probs.indices { probs[i] += back[i] / views }
+                    }
                 }
                 for k in 0..<n where active[k] {
                     let p = Array(probs[(k * plane)..<((k + 1) * plane)])

@@ -26,8 +26,8 @@ struct Segment: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String = ""
 
-    @Option(help: "Model: 'framegraph' (embedded default) or a .safetensors file / training run folder.")
-    var model: String?
+    @Option(help: ArgumentHelp("Model: 'framegraph' (embedded default), another embedded segmenter, or a .safetensors file / training run folder. Repeat to average an ensemble of models that take the same input (e.g. --model framegraph --model framegraph-seed2).", valueName: "model"))
+    var model: [String] = []
 
     @Option(name: .customLong("frames-per-graph"), help: "Nodes per graph N (default: the model's config).")
     var framesPerGraph: Int?
@@ -90,15 +90,16 @@ struct Segment: ParsableCommand {
         ComputeThreads.count = threads
         if let benchModel {
             // Benchmarks may time an untrained model of a config (timing does not depend on the weights).
-            let m = try model.map { $0.hasSuffix(".yaml") } == true
-                ? FrameGraphSegmenter(config: try SegmentationConfig(contentsOf: URL(fileURLWithPath: model!)), seed: 1)
-                : SegmentationWeights.resolve(model)
+            let m = try model.first.map { $0.hasSuffix(".yaml") } == true
+                ? FrameGraphSegmenter(config: try SegmentationConfig(contentsOf: URL(fileURLWithPath: model[0])), seed: 1)
+                : SegmentationWeights.resolve(model.first)
             return try bench(m, repeats: benchModel)
         }
-        let segmenter = VideoSegmenter(model: try SegmentationWeights.resolve(model),
-                                       options: VideoSegmenter.Options(framesPerGraph: framesPerGraph, flip: flip, scales: scaleList, keyStride: keyStride,
-                                                                       probabilities: probabilities, overlay: overlay, smoothing: smooth,
-                                                                       appearanceWeight: appearance, threshold: threshold, medianRadius: median))
+        let models = try (model.isEmpty ? [nil] : model.map { Optional($0) }).map { try SegmentationWeights.resolve($0) }
+        let segmenter = try VideoSegmenter(models: models,
+                                               options: VideoSegmenter.Options(framesPerGraph: framesPerGraph, flip: flip, scales: scaleList, keyStride: keyStride,
+                                                                           probabilities: probabilities, overlay: overlay, smoothing: smooth,
+                                                                           appearanceWeight: appearance, threshold: threshold, medianRadius: median))
         guard !out.isEmpty else { throw ValidationError("--out is required") }
         let outFolder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
