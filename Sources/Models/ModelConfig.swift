@@ -11,7 +11,8 @@ import Yams
 /// input: {frames: 10, size: 64}
 /// architecture: {backbone_widths: [16, 32, 64], hidden: 64, rounds: 3, space: true, time: true, positional: false, grids: [3, 2, 1]}
 /// training: {epochs: 30, clips_per_epoch: 8000, batch_size: 32, optimizer: adamw, learning_rate: 0.002, ...}
-/// data: {dataset: syncmnist, digits: 3, mnist: ../shared/data/mnist, val_clips: 1000}
+/// data: {dataset: syncmnist, digits: 3, mnist: ../shared/data/mnist, val_clips: 1000,
+///        digit_augmentation: {rotation: 12, scale: 0.12, shear: 0.2}}   # optional, training clips only
 /// test: {reverse: true}  # optional: the test-time views `vidgraph classify` uses by default
 /// ```
 /// Unknown keys and out-of-range values throw `ModelConfigError` naming the file and the key.

@@ -35,19 +35,24 @@ final class SegmentationCLITests: XCTestCase {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    func testSegmentWritesMasksOverlayAndSkipsBrokenInput() throws {
+    /// A fresh folder (removed after the test) holding `clip.mp4`: `count` synthetic frames of 80x48.
+    func tinyVideo(count: Int, seed: UInt64) throws -> (folder: URL, video: URL, frames: [RGBImage]) {
         let fm = FileManager.default
-        let dir = fm.temporaryDirectory.appendingPathComponent("seg-cli-\(getpid())")
+        let dir = fm.temporaryDirectory.appendingPathComponent("seg-cli-\(getpid())-\(seed)")
         try? fm.removeItem(at: dir)
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: dir) }
-        // Tiny clip: 7 frames of 80x48.
-        let synth = try SyntheticVOS(width: 80, height: 48, frameCount: 7, seed: 3)
-        let (frames, _) = synth.clip(index: 0)
+        addTeardownBlock { try? fm.removeItem(at: dir) }
+        let frames = try SyntheticVOS(width: 80, height: 48, frameCount: count, seed: seed).clip(index: 0).frames
         let video = dir.appendingPathComponent("clip.mp4")
         let writer = try VideoWriter(url: video, width: 80, height: 48, fps: 24)
         for f in frames { try writer.append(f) }
         try writer.finish()
+        return (dir, video, frames)
+    }
+
+    func testSegmentWritesMasksOverlayAndSkipsBrokenInput() throws {
+        let fm = FileManager.default
+        let (dir, video, frames) = try tinyVideo(count: 7, seed: 3)
         let broken = dir.appendingPathComponent("broken.mp4")
         try Data("not a video".utf8).write(to: broken)
         // Tiny model saved to a temp path.
@@ -90,16 +95,7 @@ final class SegmentationCLITests: XCTestCase {
     /// Repeated --model averages the models' probabilities: a model twice equals it alone, two models
     /// give the mean of their probabilities; models with other inputs and non-segmenters are refused.
     func testEnsembleOfModelsAveragesProbabilities() throws {
-        let fm = FileManager.default
-        let dir = fm.temporaryDirectory.appendingPathComponent("seg-ensemble-\(getpid())")
-        try? fm.removeItem(at: dir)
-        try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? fm.removeItem(at: dir) }
-        let synth = try SyntheticVOS(width: 80, height: 48, frameCount: 5, seed: 4)
-        let video = dir.appendingPathComponent("clip.mp4")
-        let writer = try VideoWriter(url: video, width: 80, height: 48, fps: 24)
-        for f in synth.clip(index: 0).frames { try writer.append(f) }
-        try writer.finish()
+        let (dir, video, _) = try tinyVideo(count: 5, seed: 4)
         var weights: [URL] = []
         for (k, (w, seed)) in [(32, UInt64(1)), (32, UInt64(2)), (40, UInt64(1))].enumerated() {
             let url = dir.appendingPathComponent("tiny\(k).safetensors")
