@@ -158,7 +158,7 @@ final class CLITests: XCTestCase {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         let header = try XCTUnwrap(lines.first)
         let kindColumn = try XCTUnwrap(header.range(of: "KIND")).lowerBound.utf16Offset(in: header)
-        for name in ["framegraph", "rstg-sync3", "rstg-sync3-narrow", "rstg-sync5"] {
+        for name in ["framegraph", "framegraph-seed2", "framegraph-seed3", "rstg-sync3", "rstg-sync3-narrow", "rstg-sync5"] {
             let row = try XCTUnwrap(lines.first { $0.hasPrefix(name + " ") }, "no row for \(name) in\n\(r.stdout)")
             let kind = row.dropFirst(kindColumn).prefix(while: { $0 != " " })
             XCTAssertTrue(["framegraph", "rstg"].contains(String(kind)), "\(name): '\(kind)' under KIND in '\(row)'")

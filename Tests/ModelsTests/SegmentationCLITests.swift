@@ -126,6 +126,11 @@ final class SegmentationCLITests: XCTestCase {
         let classifier = try run(["segment", video.path, "--out", dir.appendingPathComponent("c").path, "--model", "rstg-sync3"])
         XCTAssertNotEqual(classifier.status, 0)
         XCTAssertTrue(classifier.stderr.contains("is not a 'framegraph' segmentation model"), classifier.stderr)
+        // The embedded ensemble members take the same input as `framegraph`.
+        let embedded = try run(["segment", video.path, "--out", dir.appendingPathComponent("e").path,
+                                "--model", "framegraph", "--model", "framegraph-seed2", "--model", "framegraph-seed3"])
+        XCTAssertEqual(embedded.status, 0, embedded.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("e/clip").path).count, 5)
         let unknown = try run(["segment", video.path, "--out", dir.appendingPathComponent("u").path, "--model", "no-such-model"])
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.stderr.contains("is neither an embedded model"), unknown.stderr)
