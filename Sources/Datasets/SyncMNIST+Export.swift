@@ -7,6 +7,23 @@ extension SyncMNIST {
         "clips/\(split.rawValue)_" + String(format: "%06d", index) + ".mp4"
     }
 
+    /// One line of `<split>-layouts.jsonl`: the ground truth behind clip `index` — the class of each
+    /// digit slot (slots 0 and 1 are the synchronous pair when `synchronous`), and per frame each
+    /// digit's top-left corner and offset in output pixels (canvas coordinates x 64/100; a digit
+    /// covers 28 x 0.64 = 17.92 output pixels).
+    /// `{"path":..., "label":..., "synchronous":..., "classes":[...], "positions":[[[x,y],...],...], "offsets":[...]}`
+    public func layoutLine(index: Int) -> String {
+        let l = layout(index: index)
+        let scale = Double(SyncMNIST.side) / Double(SyncMNIST.canvasSide)
+        func points(_ frames: [[SIMD2<Int>]]) -> String {
+            "[" + frames.map { frame in
+                "[" + frame.map { String(format: "[%.2f,%.2f]", Double($0.x) * scale, Double($0.y) * scale) }.joined(separator: ",") + "]"
+            }.joined(separator: ",") + "]"
+        }
+        return "{\"path\":\"\(clipPath(index: index))\",\"label\":\"\(SyncMNIST.classNames[l.label])\",\"synchronous\":\(l.synchronous),"
+            + "\"classes\":[\(l.classes.map(String.init).joined(separator: ","))],\"positions\":\(points(l.positions)),\"offsets\":\(points(l.offsets))}"
+    }
+
     /// Writes clips `0..<count`; see `export(indices:to:progress:)`.
     @discardableResult
     public func export(count: Int, to folder: URL, progress: ((Int, Int, Int) -> Void)? = nil) throws -> Int {
@@ -16,8 +33,9 @@ extension SyncMNIST {
 
     /// Writes clips `indices` as near-lossless H.264 (CRF 16, gray as RGB, 10 fps) under `folder/clips/`,
     /// then `folder/<split>.csv` (`path,label` with class names, every clip of this split present in
-    /// the folder), `folder/labels.csv` (the same rows plus those of the other split already there)
-    /// and `folder/classes.txt`.
+    /// the folder), `folder/labels.csv` (the same rows plus those of the other split already there),
+    /// `folder/classes.txt` and `folder/<split>-layouts.jsonl` (each clip's digits and their tracks,
+    /// `layoutLine(index:)`, for per-digit error analysis or detection and tracking ground truth).
     ///
     /// Resumable and shardable: the settings (seed, digits per clip, digit source) are recorded in
     /// `folder/.syncmnist-<split>` and a run with other settings is refused; each video is written to
@@ -70,6 +88,8 @@ extension SyncMNIST {
         try ClassificationManifest.writeAtomically((["path,label"] + rows).joined(separator: "\n") + "\n",
                                                    to: folder.appendingPathComponent("\(split.rawValue).csv"))
         try ClassificationManifest.writeClassNames(SyncMNIST.classNames, to: folder.appendingPathComponent("classes.txt"))
+        try ClassificationManifest.writeAtomically(present.map { layoutLine(index: $0) + "\n" }.joined(),
+                                                   to: folder.appendingPathComponent("\(split.rawValue)-layouts.jsonl"))
         return written
     }
 }

@@ -103,6 +103,13 @@ public struct ModelConfig: Sendable, Equatable {
         /// The generator knows where the digits are, so this dense target asks each node directly for
         /// the comparison the pair label only rewards after it is already solved. Not saved with the model.
         public var syncWeight: Double = 0
+        /// Weight of a third auxiliary training loss (0 = off; `rstg` models only): a linear head on
+        /// every final node state predicts the classes of the digits whose centres lie in its cell in
+        /// that frame (per-node 10-way multi-label BCE, all frames). Most errors of the synchrony
+        /// models on 3 digits are misread digits that overlap others, not wrong pairs (README), and
+        /// the pair label names a digit's class only through the whole clip; this asks each node
+        /// for the identity of what it tracks. Not saved with the model.
+        public var identityWeight: Double = 0
         /// Model to start from instead of random weights (fine-tuning, e.g. 5-digit SyncMNIST from the
         /// 3-digit model): an embedded model name, a `.safetensors` file or a run folder. Its
         /// architecture must match this config's; the training-only heads start fresh. Relative
@@ -260,6 +267,7 @@ public struct ModelConfig: Sendable, Equatable {
         training.threads = try t.int("threads", default: 2, range: 1...256)
         training.presenceWeight = try t.double("presence_weight", default: 0, min: 0, max: 100)
         training.syncWeight = try t.double("sync_weight", default: 0, min: 0, max: 100)
+        training.identityWeight = try t.double("identity_weight", default: 0, min: 0, max: 100)
         training.initFrom = try t.string("init_from").flatMap { $0.isEmpty || $0 == "none" ? nil : $0 }
         try t.finish()
 

@@ -55,6 +55,51 @@ final class ExportTests: XCTestCase {
         XCTAssertThrowsError(try g.export(indices: -1..<2, to: dir))
     }
 
+    /// `<split>-layouts.jsonl` lists every exported clip's digits, and its tracks are where the ink is.
+    func testSyncMNISTLayoutsLocateTheDigits() throws {
+        let dir = try temporaryDirectory(self)
+        let g = try SyncMNIST.procedural(digitsPerClip: 3, split: .train, seed: 11, perClass: 5)
+        XCTAssertEqual(try g.export(indices: 1..<4, to: dir), 3)
+        let text = try String(contentsOf: dir.appendingPathComponent("train-layouts.jsonl"), encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        XCTAssertEqual(lines.count, 3)
+        for (k, line) in lines.enumerated() {
+            let index = k + 1
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let layout = g.layout(index: index)
+            XCTAssertEqual(object["path"] as? String, g.clipPath(index: index))
+            XCTAssertEqual(object["label"] as? String, SyncMNIST.classNames[layout.label])
+            let classes = try XCTUnwrap(object["classes"] as? [Int])
+            XCTAssertEqual(classes.count, 3)
+            if object["synchronous"] as? Bool == true {
+                XCTAssertEqual(SyncMNIST.label(pair: classes[0], classes[1]), layout.label)
+            }
+            let positions = try XCTUnwrap(object["positions"] as? [[[Double]]])
+            XCTAssertEqual(positions.count, SyncMNIST.frameCount)
+            let (frames, _) = g.clip(index: index)
+            for (t, frame) in positions.enumerated() {
+                XCTAssertEqual(frame.count, 3)
+                // Every inked output pixel lies inside some digit's 17.92-pixel box (+1 for the area resize).
+                for y in 0..<SyncMNIST.side {
+                    for x in 0..<SyncMNIST.side where frames[t].pixels[y * SyncMNIST.side + x] > 0 {
+                        let inside = frame.contains { p in
+                            Double(x) >= p[0] - 1 && Double(x) <= p[0] + 17.92 + 1 && Double(y) >= p[1] - 1 && Double(y) <= p[1] + 17.92 + 1
+                        }
+                        XCTAssertTrue(inside, "clip \(index) frame \(t): ink at (\(x), \(y)) outside every listed digit")
+                        if !inside { return }
+                    }
+                }
+                // and each digit box holds ink.
+                for p in frame {
+                    let x0 = Int(p[0].rounded()), y0 = Int(p[1].rounded())
+                    var ink = 0
+                    for y in y0..<min(y0 + 18, SyncMNIST.side) { for x in x0..<min(x0 + 18, SyncMNIST.side) { ink += Int(frames[t].pixels[y * SyncMNIST.side + x]) } }
+                    XCTAssertGreaterThan(ink, 0, "clip \(index) frame \(t): no ink in the digit box at \(p)")
+                }
+            }
+        }
+    }
+
     func testSyntheticVOSExportMatchesInMemoryClip() throws {
         let dir = try temporaryDirectory(self)
         let g = try SyntheticVOS(width: 64, height: 48, frameCount: 4, seed: 2)

@@ -169,6 +169,53 @@ final class TrainingTests: XCTestCase {
         XCTAssertThrowsError(try ClipTrainer(config: lstm, mnist: nil))
     }
 
+    /// Per-node identity targets: each digit's class is set in the cells holding its centre (the 1x1
+    /// cell holds every class of the clip, each 3x3 row exactly the classes centred there); the
+    /// head trains, leaves the model file alone, and needs an RSTG model; `identity_weight` parses.
+    func testIdentityTargetsAndHead() throws {
+        var config = try tinyConfig(batch: 2)
+        config.training.identityWeight = 0.5
+        let trainer = try ClipTrainer(config: config, mnist: nil)
+        let builder = try XCTUnwrap(trainer.model as? RSTGClassifier).builder
+        let k = builder.nodesPerFrame, t = SyncMNIST.frameCount
+        let target = ClipTrainer.identityTargets(trainer.train, firstClip: 7, count: 2, builder: builder)
+        XCTAssertEqual(target.count, t * 2 * k * 10)
+        for i in 0..<2 {
+            let layout = trainer.train.layout(index: 7 + i)
+            for frame in 0..<t {
+                func classes(_ cell: Int) -> Set<Int> {
+                    let row = ((frame * 2 + i) * k + cell) * 10
+                    return Set((0..<10).filter { target[row + $0] == 1 })
+                }
+                XCTAssertEqual(classes(13), Set(layout.classes), "the 1x1 cell holds every digit")
+                for cell in 0..<9 {
+                    let expected = Set(layout.classes.indices.filter { slot in
+                        let p = layout.positions[frame][slot]
+                        return ((p.y + 14) * 3 / 100) * 3 + (p.x + 14) * 3 / 100 == cell
+                    }.map { layout.classes[$0] })
+                    XCTAssertEqual(classes(cell), expected, "clip \(7 + i) frame \(frame) cell \(cell)")
+                }
+            }
+        }
+        let head = try XCTUnwrap(trainer.identityHead)
+        let before = head.weight.data
+        let (loss, _) = trainer.trainStep()
+        XCTAssertTrue(loss.isFinite)
+        XCTAssertNotEqual(head.weight.data, before, "the identity head is optimised")
+        let url = try temporaryFolder(self).appendingPathComponent("model.safetensors")
+        try ModelWeights.save(trainer.model, to: url)
+        XCTAssertFalse(try SafeTensors.read(url).names.contains { $0.hasPrefix("identity") })
+        let checkpoint = try temporaryFolder(self).appendingPathComponent("checkpoint.safetensors")
+        try trainer.saveCheckpoint(to: checkpoint, elapsed: 0)
+        XCTAssertTrue(try SafeTensors.read(checkpoint).names.contains("model.identity.weight"))
+
+        var lstm = try tinyConfig(kind: "mean-lstm")
+        lstm.training.identityWeight = 1
+        XCTAssertThrowsError(try ClipTrainer(config: lstm, mnist: nil))
+        let parsed = try ModelConfig(yaml: config.text.replacingOccurrences(of: "training: {", with: "training: {identity_weight: 0.25, "), source: "t")
+        XCTAssertEqual(parsed.training.identityWeight, 0.25)
+    }
+
     /// ROC AUC: perfect ranking 1, reversed 0, ties half, one class only nil; and the synchrony AUC
     /// of a fresh head is a probability.
     func testSyncAUC() throws {

@@ -3,8 +3,8 @@ import Graphs
 import Layers
 import Tensors
 
-/// Synchrony supervision of `ClipTrainer` (`training.sync_weight`): per-node targets from the
-/// generator's layout, and the head's ROC AUC on validation clips.
+/// Per-node supervision of `ClipTrainer` (`training.sync_weight`, `training.identity_weight`):
+/// targets from the generator's layout, and the synchrony head's ROC AUC on validation clips.
 extension ClipTrainer {
     /// Whether grid cell `cell` (normalised box `[col/n, (col+1)/n) x [row/n, (row+1)/n)`) holds the
     /// centre of a 28x28 digit whose top-left canvas position is `p`.
@@ -39,6 +39,25 @@ extension ClipTrainer {
             }
         }
         return (target, weight)
+    }
+
+    /// Per-node digit-identity targets `[T * B * K * 10]` (rows (t, b, k), 10 classes) for clips
+    /// `firstClip ..< firstClip + count` of `data`: class c is 1 in cell k of frame t when the centre
+    /// of a digit of class c lies in that cell (the 1x1 cell holds every digit of the clip).
+    static func identityTargets(_ data: SyncMNIST, firstClip: Int, count b: Int, builder: PatchGraphBuilder) -> [Float] {
+        let cells = builder.cells, k = cells.count, t = SyncMNIST.frameCount
+        var target = [Float](repeating: 0, count: t * b * k * 10)
+        for i in 0..<b {
+            let layout = data.layout(index: firstClip + i)
+            for frame in 0..<t {
+                for (slot, p) in layout.positions[frame].enumerated() {
+                    for c in cells.indices where Self.holdsCentre(cells[c], of: p) {
+                        target[((frame * b + i) * k + c) * 10 + layout.classes[slot]] = 1
+                    }
+                }
+            }
+        }
+        return target
     }
 
     /// How well the synchrony head tells synchronous digits from the others on validation clips

@@ -21,6 +21,8 @@ public final class ClipTrainer {
     public let presenceHead: Linear?
     /// Auxiliary per-node synchrony head (`sync.*`, training only) when `training.sync_weight` > 0.
     public let syncHead: Linear?
+    /// Auxiliary per-node digit-identity head (`identity.*`, training only) when `training.identity_weight` > 0.
+    public let identityHead: Linear?
     /// The model plus the auxiliary head: what checkpoints store and the optimiser updates.
     let modules: TrainingModules
     /// The training stream (with `data.digit_augmentation` when set).
@@ -45,15 +47,10 @@ public final class ClipTrainer {
         presenceHead = t.presenceWeight > 0 ? Linear(model.featureWidth, 10, generator: &headGenerator) : nil
         // Zero-initialised like the RSTG classifier (no uninformative logit spread to remove first).
         presenceHead?.weight.assign([Float](repeating: 0, count: presenceHead!.weight.count))
-        if t.syncWeight > 0 {
-            guard model is RSTGClassifier else {
-                throw ModelConfigError(source: config.name, key: "training.sync_weight", reason: "needs a 'rstg' model (node states per cell), this config is '\(config.kind)'")
-            }
-            syncHead = Linear(model.featureWidth, 1, generator: &headGenerator)
-        } else {
-            syncHead = nil
-        }
-        modules = TrainingModules(model: model, presence: presenceHead, sync: syncHead)
+        syncHead = try Self.nodeHead(weight: t.syncWeight, key: "sync_weight", outputs: 1, model: model, config: config, generator: &headGenerator)
+        identityHead = try Self.nodeHead(weight: t.identityWeight, key: "identity_weight", outputs: 10, model: model, config: config,
+                                         generator: &headGenerator)
+        modules = TrainingModules(model: model, presence: presenceHead, sync: syncHead, identity: identityHead)
         let adamConfig = t.optimizer == "adamw"
             ? Adam.Config.adamW(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
             : Adam.Config(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
@@ -66,6 +63,16 @@ public final class ClipTrainer {
         }
         validation = train
         train.augmentation = config.data.digitAugmentation
+    }
+
+    /// A training-only per-node head (RSTG models only) with `outputs` logits, nil when its loss weight is 0.
+    static func nodeHead(weight: Double, key: String, outputs: Int, model: any ClipClassifier, config: ModelConfig,
+                         generator: inout RandomGenerator) throws -> Linear? {
+        guard weight > 0 else { return nil }
+        guard model is RSTGClassifier else {
+            throw ModelConfigError(source: config.name, key: "training.\(key)", reason: "needs a 'rstg' model (node states per cell), this config is '\(config.kind)'")
+        }
+        return Linear(model.featureWidth, outputs, generator: &generator)
     }
 
     /// Optimiser steps per epoch (`ceil(clips_per_epoch / batch_size)`).
@@ -122,15 +129,24 @@ public final class ClipTrainer {
         model.setTraining(true)
         optimizer.learningRate = learningRate(at: s)
         var features: Tensor                                           // [B, D]
-        var syncLoss: Tensor?
-        if let syncHead, let rstg = model as? RSTGClassifier {
+        var nodeLosses: [Tensor] = []                                  // weighted per-node auxiliary losses
+        if syncHead != nil || identityHead != nil, let rstg = model as? RSTGClassifier {
             let states = rstg.nodeStates(batch.clips)                  // [T, B, K, D]
             features = rstg.readout(states)
-            let (target, weight) = syncTargets(firstClip: s * b, count: b, builder: rstg.builder)
             let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
-            let logits = syncHead(states.reshaped([t * b * k, model.featureWidth]))   // [T * B * K, 1]
-            syncLoss = Loss.binaryCrossEntropyWithLogits(logits, Tensor(target, shape: [t * b * k, 1]),
-                                                         weight: Tensor(weight, shape: [t * b * k, 1]))
+            let nodes = states.reshaped([t * b * k, model.featureWidth])  // [T * B * K, D]
+            if let syncHead {
+                let (target, weight) = syncTargets(firstClip: s * b, count: b, builder: rstg.builder)
+                let logits = syncHead(nodes)                                   // [T * B * K, 1]
+                nodeLosses.append(Loss.binaryCrossEntropyWithLogits(logits, Tensor(target, shape: [t * b * k, 1]),
+                                                                    weight: Tensor(weight, shape: [t * b * k, 1])) * Float(config.training.syncWeight))
+            }
+            if let identityHead {
+                let target = Self.identityTargets(train, firstClip: s * b, count: b, builder: rstg.builder)
+                let logits = identityHead(nodes)                               // [T * B * K, 10]
+                nodeLosses.append(Loss.binaryCrossEntropyWithLogits(logits, Tensor(target, shape: [t * b * k, 10]))
+                                  * Float(config.training.identityWeight))
+            }
         } else {
             features = model.features(batch.clips)
         }
@@ -142,7 +158,7 @@ public final class ClipTrainer {
             let aux = Loss.binaryCrossEntropyWithLogits(presenceHead(features), Tensor(present, shape: [b, 10]))
             loss = loss + aux * Float(config.training.presenceWeight)
         }
-        if let syncLoss { loss = loss + syncLoss * Float(config.training.syncWeight) }
+        for nodeLoss in nodeLosses { loss = loss + nodeLoss }
         optimizer.zeroGrad()
         loss.backward()
         if config.training.clipGradNorm > 0 {
@@ -245,17 +261,19 @@ private final class BatchBox: @unchecked Sendable {
 }
 
 /// The trained model's modules plus training-only heads, under the model's own names
-/// (`backbone.*`, ..., `presence.*` and `sync.*`), so checkpoints line up with model files.
+/// (`backbone.*`, ..., `presence.*`, `sync.*` and `identity.*`), so checkpoints line up with model files.
 final class TrainingModules: Module {
     let model: any ClipClassifier
     let presence: Linear?
     let sync: Linear?
+    let identity: Linear?
     var isTraining = true
 
-    init(model: any ClipClassifier, presence: Linear?, sync: Linear?) {
+    init(model: any ClipClassifier, presence: Linear?, sync: Linear?, identity: Linear? = nil) {
         self.model = model
         self.presence = presence
         self.sync = sync
+        self.identity = identity
     }
 
     var ownParameters: [(name: String, tensor: Tensor)] { model.ownParameters }
@@ -263,5 +281,6 @@ final class TrainingModules: Module {
     var children: [(name: String, module: any Module)] {
         model.children + (presence.map { [("presence", $0 as any Module)] } ?? [])
             + (sync.map { [("sync", $0 as any Module)] } ?? [])
+            + (identity.map { [("identity", $0 as any Module)] } ?? [])
     }
 }
