@@ -22,7 +22,8 @@ public struct TrainingMetadata: Codable, Equatable, Sendable {
 
 /// Saves and restores a whole training state in one safetensors file: the model's state_dict as
 /// `model.<name>`, the optimizer state as `optim.<name>` (`optim.step`,
-/// `optim.encoder.conv1.weight.exp_avg`, ...) and `TrainingMetadata` as JSON under the metadata key
+/// `optim.encoder.conv1.weight.exp_avg`, ...), a `WeightAverage` (when the run keeps one) as
+/// `average.<name>` and `TrainingMetadata` as JSON under the metadata key
 /// `training` (plus `format` = `vidgraph.checkpoint.v1` and `optimizer` = its type name).
 /// Files are written to a temporary name and renamed (SafeTensors.write).
 public enum Checkpoint {
@@ -30,12 +31,15 @@ public enum Checkpoint {
     public static let format = "vidgraph.checkpoint.v1"
 
     /// Writes model parameters and buffers, the optimizer state (when given) and `metadata` to `url`.
-    public static func save(model: any Module, optimizer: (any Optimizer)? = nil, metadata: TrainingMetadata = TrainingMetadata(),
-                            to url: URL) throws {
+    public static func save(model: any Module, optimizer: (any Optimizer)? = nil, average: WeightAverage? = nil,
+                            metadata: TrainingMetadata = TrainingMetadata(), to url: URL) throws {
         var tensors: [String: Tensor] = [:]
         for (name, tensor) in model.stateDict() { tensors["model." + name] = tensor }
         if let optimizer {
             for (name, tensor) in optimizer.stateDict() { tensors["optim." + name] = tensor }
+        }
+        if let average {
+            for (name, tensor) in average.stateDict() { tensors["average." + name] = tensor }
         }
         let json = try JSONEncoder().encode(metadata)
         var header = ["format": format, "training": String(decoding: json, as: UTF8.self)]
@@ -48,7 +52,7 @@ public enum Checkpoint {
     /// - Throws: `CheckpointError` naming the file (not a checkpoint, wrong optimizer, mismatched
     ///   tensors) or `SafeTensorsError` when the file cannot be read.
     @discardableResult
-    public static func load(from url: URL, model: any Module, optimizer: (any Optimizer)? = nil,
+    public static func load(from url: URL, model: any Module, optimizer: (any Optimizer)? = nil, average: WeightAverage? = nil,
                             strict: Bool = true) throws -> TrainingMetadata {
         let file = try SafeTensors.read(url)
         let path = url.path
@@ -61,10 +65,11 @@ public enum Checkpoint {
         } catch {
             throw CheckpointError(path: path, reason: "has unreadable training metadata")
         }
-        var modelState: [String: Tensor] = [:], optimizerState: [String: Tensor] = [:]
+        var modelState: [String: Tensor] = [:], optimizerState: [String: Tensor] = [:], averageState: [String: Tensor] = [:]
         for name in file.names {
             if name.hasPrefix("model.") { modelState[String(name.dropFirst(6))] = try file.tensor(named: name) }
             else if name.hasPrefix("optim.") { optimizerState[String(name.dropFirst(6))] = try file.tensor(named: name) }
+            else if name.hasPrefix("average.") { averageState[String(name.dropFirst(8))] = try file.tensor(named: name) }
         }
         do {
             try model.load(stateDict: modelState, strict: strict)
@@ -80,6 +85,16 @@ public enum Checkpoint {
                 try optimizer.load(stateDict: optimizerState)
             } catch let error as OptimizerError {
                 throw CheckpointError(path: path, reason: "does not fit the optimizer: \(error.errorDescription ?? "\(error)")")
+            }
+        }
+        if let average {
+            guard !averageState.isEmpty else {
+                throw CheckpointError(path: path, reason: "has no averaged weights (the run was started without a weight average)")
+            }
+            do {
+                try average.load(stateDict: averageState)
+            } catch let error as ModuleError {
+                throw CheckpointError(path: path, reason: "has averaged weights that do not fit the model: \(error.errorDescription ?? "\(error)")")
             }
         }
         return metadata

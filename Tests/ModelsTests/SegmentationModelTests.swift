@@ -179,6 +179,42 @@ final class SegmentationModelTests: XCTestCase {
         for (p, q) in zip(a.model.parameters, b.model.parameters) { XCTAssertEqual(p.data, q.data) }
     }
 
+    /// `ema_decay`: the trainer keeps a weight average, validation serves it and puts the trained
+    /// weights back, training itself is unchanged, and a resumed run continues the average exactly.
+    func testWeightAverageServesValidationAndResumes() throws {
+        let plain = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1)
+        let cfg = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, extra: ", ema_decay: 0.9")
+        XCTAssertEqual(cfg.training.emaDecay, 0.9)
+        XCTAssertNil(SegmentationTrainer(config: plain, trainClips: [try Self.clip()], syntheticCount: 1, valClips: []).average)
+        let clip = try Self.clip()
+        let a = SegmentationTrainer(config: cfg, trainClips: [clip], syntheticCount: 1, valClips: [clip])
+        let reference = SegmentationTrainer(config: plain, trainClips: [clip], syntheticCount: 1, valClips: [clip])
+        XCTAssertEqual([a.trainStep(), a.trainStep()], [reference.trainStep(), reference.trainStep()], "the average does not change training")
+        let trained = a.model.parameters.map(\.data)
+        let served = a.evaluate()
+        XCTAssertEqual(a.model.parameters.map(\.data), trained, "validation puts the trained weights back")
+        let average = try XCTUnwrap(a.average)
+        let copy = SegmentationTrainer(config: plain, trainClips: [clip], syntheticCount: 1, valClips: [clip])
+        for (p, values) in zip(copy.model.parameters, average.averages) { p.assign(values) }
+        XCTAssertEqual(copy.evaluate().jf, served.jf, accuracy: 1e-12, "validation scores the averaged weights")
+        XCTAssertNotEqual(average.averages, trained)
+
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("seg-ema-\(getpid()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try a.saveCheckpoint(to: url, elapsed: 1)
+        a.trainStep(); a.trainStep()
+        let b = SegmentationTrainer(config: cfg, trainClips: [clip], syntheticCount: 1, valClips: [clip])
+        try b.loadCheckpoint(from: url)
+        b.trainStep(); b.trainStep()
+        XCTAssertEqual(b.average?.averages, a.average?.averages)
+    }
+
+    static func clip() throws -> SegmentationClip {
+        let synth = try Datasets.SyntheticVOS(width: 40, height: 40, frameCount: 4, seed: 7)
+        let (frames, masks) = synth.clip(index: 0)
+        return SegmentationClip(name: "c", images: frames, masks: masks, width: 40, height: 40, motion: true)
+    }
+
     /// Colour jitter and greyscale change only the RGB planes: the crop, mirror, frame choice, motion
     /// and masks of a step stay those of the unaugmented recipe; greyscale makes R = G = B.
     func testColourAugmentationTouchesOnlyRGB() throws {

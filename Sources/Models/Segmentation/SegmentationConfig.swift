@@ -62,6 +62,9 @@ public struct SegmentationConfig: Sendable, Equatable {
         public var colourJitter: Double = 0
         /// Probability that a graph's frames are turned to grey (luma in all three channels).
         public var grayscaleProbability: Double = 0
+        /// Decay of an exponential moving average of the weights (`WeightAverage`; 0: off). When on,
+        /// validation and the saved model use the averaged weights; training continues on the raw ones.
+        public var emaDecay: Double = 0
         public init() {}
     }
 
@@ -139,6 +142,7 @@ public struct SegmentationConfig: Sendable, Equatable {
         training.learningRate = try t.double("learning_rate", default: 1e-3, min: 0, max: 10)
         training.polyPower = try t.double("poly_power", default: 0.9, min: 0, max: 10)
         training.weightDecay = try t.double("weight_decay", default: 0, min: 0, max: 10)
+        training.emaDecay = try t.double("ema_decay", default: 0, min: 0, max: 0.99999)
         training.diceWeight = try t.double("dice_weight", default: 1, min: 0, max: 100)
         training.clipGradNorm = try t.double("clip_grad_norm", default: 5, min: 0)
         training.seed = try t.int("seed", default: 1, range: 0...Int(Int32.max))

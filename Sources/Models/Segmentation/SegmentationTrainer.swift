@@ -9,12 +9,15 @@ import Tensors
 /// DAVIS training sequence), augments it (random crop/scale, mirror, brightness/contrast, optional
 /// per-channel colour jitter and greyscale, which hide the training sequences' colours), and
 /// minimises weighted BCE (posWeight = negatives/positives of the graph) + dice_weight * Dice with
-/// Adam under a poly schedule. Step s's randomness is a pure function of (seed, s), so a resumed run
+/// Adam under a poly schedule, optionally keeping a moving average of the weights (`ema_decay`).
+/// Step s's randomness is a pure function of (seed, s), so a resumed run
 /// continues exactly.
 public final class SegmentationTrainer {
     public let config: SegmentationConfig
     public let model: FrameGraphSegmenter
     public let optimizer: Adam
+    /// Moving average of the weights (`training.ema_decay` > 0), used for validation and the saved model.
+    public let average: WeightAverage?
     public let trainClips: [SegmentationClip]
     public let valClips: [SegmentationClip]
     /// Indices of `trainClips` that are synthetic.
@@ -31,6 +34,14 @@ public final class SegmentationTrainer {
         self.valClips = valClips
         model = FrameGraphSegmenter(config: config, seed: UInt64(config.training.seed))
         optimizer = Adam(model, Adam.Config(learningRate: Float(config.training.learningRate), weightDecay: Float(config.training.weightDecay)))
+        average = config.training.emaDecay > 0 ? WeightAverage(model, decay: Float(config.training.emaDecay)) : nil
+    }
+
+    /// Runs `body` with the weights a user gets: the moving average when the run keeps one, else the
+    /// trained weights (validation and `model.safetensors` go through here).
+    public func withServedWeights<R>(_ body: () throws -> R) rethrows -> R {
+        guard let average else { return try body() }
+        return try average.withAveragedWeights(of: model, body)
     }
 
     public var stepsPerEpoch: Int { config.training.stepsPerEpoch }
@@ -91,6 +102,7 @@ public final class SegmentationTrainer {
         }
         optimizer.learningRate = learningRate(at: step)
         optimizer.step()
+        average?.update(from: model)
         step += 1
         return l.item
     }
@@ -101,9 +113,11 @@ public final class SegmentationTrainer {
         model.setTraining(false)
         defer { model.setTraining(true) }
         var js: [Double] = [], fs: [Double] = []
-        for clip in valClips {
-            let (j, f) = Self.score(model: model, clip: clip, every: config.data.valEvery)
-            js.append(j); fs.append(f)
+        withServedWeights {
+            for clip in valClips {
+                let (j, f) = Self.score(model: model, clip: clip, every: config.data.valEvery)
+                js.append(j); fs.append(f)
+            }
         }
         guard !js.isEmpty else { return (0, 0, 0) }
         let j = js.reduce(0, +) / Double(js.count), f = fs.reduce(0, +) / Double(fs.count)
@@ -138,11 +152,11 @@ public final class SegmentationTrainer {
     public func saveCheckpoint(to url: URL, elapsed: Double) throws {
         let metadata = TrainingMetadata(step: step, epoch: epoch, config: config.text,
                                         extra: ["best_score": String(bestScore), "elapsed": String(elapsed)])
-        try Checkpoint.save(model: model, optimizer: optimizer, metadata: metadata, to: url)
+        try Checkpoint.save(model: model, optimizer: optimizer, average: average, metadata: metadata, to: url)
     }
 
     public func loadCheckpoint(from url: URL) throws {
-        let metadata = try Checkpoint.load(from: url, model: model, optimizer: optimizer)
+        let metadata = try Checkpoint.load(from: url, model: model, optimizer: optimizer, average: average)
         step = metadata.step
         bestScore = Double(metadata.extra["best_score"] ?? "") ?? -1
         elapsedBefore = Double(metadata.extra["elapsed"] ?? "") ?? 0

@@ -80,10 +80,12 @@ extension Train {
                                   jf > trainer.bestScore ? " best" : ""))
                 if jf > trainer.bestScore {
                     trainer.bestScore = jf
-                    try SegmentationWeights.save(trainer.model, to: modelURL, trainedWith: commandLine,
+                    try trainer.withServedWeights {
+                        try SegmentationWeights.save(trainer.model, to: modelURL, trainedWith: commandLine,
                                                  extra: ["val_j": String(format: "%.4f", j), "val_f": String(format: "%.4f", f),
                                                          "val_jf": String(format: "%.4f", jf), "step": "\(trainer.step)",
                                                          "val_sequences": trainer.valClips.map(\.name).joined(separator: ",")])
+                    }
                 }
                 try checkpoint()
             } else if Date().timeIntervalSince(lastCheckpoint) >= cfg.training.checkpointMinutes * 60 {
@@ -97,7 +99,9 @@ extension Train {
         try checkpoint()
         progress.finish()
         if !FileManager.default.fileExists(atPath: modelURL.path) {
-            try SegmentationWeights.save(trainer.model, to: modelURL, trainedWith: commandLine, extra: ["step": "\(trainer.step)"])
+            try trainer.withServedWeights {
+                try SegmentationWeights.save(trainer.model, to: modelURL, trainedWith: commandLine, extra: ["step": "\(trainer.step)"])
+            }
         }
         printError(String(format: "train: %@ at step %d after %@; best val J&F %.4f; model %@", stoppedEarly ? "stopped (--max-minutes)" : "done",
                           trainer.step, ProgressLine.duration(elapsed()), trainer.bestScore, modelURL.path))
