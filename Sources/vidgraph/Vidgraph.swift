@@ -8,7 +8,7 @@ struct Vidgraph: ParsableCommand {
         commandName: "vidgraph",
         abstract: "Video understanding with space-time graphs: segmentation, classification, training, evaluation.",
         version: "0.1.0",
-        subcommands: [Info.self, Segment.self, Classify.self, Train.self, Eval.self, Synth.self, Graph.self, ListModels.self, Bench.self, BenchGraphs.self])
+        subcommands: [Info.self, Segment.self, Classify.self, Train.self, Eval.self, Synth.self, Graph.self, ListModels.self, Weights.self, Bench.self, BenchGraphs.self])
 }
 
 /// Exit status for "some inputs failed".

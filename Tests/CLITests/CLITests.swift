@@ -285,4 +285,41 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(objs.map { $0["width"] as? Int }, [854, 854])
         XCTAssertEqual(objs[1]["image_sequence"] as? Bool, true)
     }
+
+    /// `snapshots: true` writes one model file per epoch; `vidgraph weights average` joins them into a
+    /// model `vidgraph segment` runs, and refuses a model of another kind with one error line and no output.
+    func testSegmentationSnapshotsAndWeightsAverage() throws {
+        let dir = try tempDir()
+        let config = dir.appendingPathComponent("tiny.yaml")
+        try """
+        name: tiny
+        kind: framegraph
+        input: {width: 32, height: 24, frames: 2}
+        architecture: {backbone_widths: [4, 4, 8, 8], key_channels: 4, iterations: 1, motion: true}
+        training: {epochs: 2, steps_per_epoch: 2, learning_rate: 0.01, seed: 3, snapshots: true, threads: 1}
+        data: {davis: none, synthetic_clips: 1, synthetic_frames: 4}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        let runFolder = dir.appendingPathComponent("run")
+        let train = try run(["train", "--config", config.path, "--out", runFolder.path])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let epochs = ["epoch-001", "epoch-002"].map { runFolder.appendingPathComponent("epochs/\($0).safetensors").path }
+        for e in epochs { XCTAssertTrue(FileManager.default.fileExists(atPath: e), e) }
+        let average = dir.appendingPathComponent("avg.safetensors")
+        let avg = try run(["weights", "average"] + epochs + ["--out", average.path])
+        XCTAssertEqual(avg.status, 0, avg.stderr)
+        let masks = dir.appendingPathComponent("masks")
+        let segment = try run(["segment", try clip(), "--model", average.path, "--out", masks.path, "--threads", "1"])
+        XCTAssertEqual(segment.status, 0, segment.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: masks.appendingPathComponent("orbit/00000.png").path))
+
+        let rstg = Self.repoRoot.appendingPathComponent("Sources/Models/Resources/rstg-sync3.safetensors")
+        guard FileManager.default.fileExists(atPath: rstg.path) else { throw XCTSkip("embedded rstg-sync3 missing") }
+        let bad = dir.appendingPathComponent("bad.safetensors")
+        let refused = try run(["weights", "average", epochs[0], rstg.path, "--out", bad.path])
+        XCTAssertEqual(refused.status, 1)
+        let lines = refused.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.hasPrefix("error: model \(rstg.path)"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bad.path))
+    }
 }

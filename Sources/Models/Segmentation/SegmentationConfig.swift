@@ -65,6 +65,10 @@ public struct SegmentationConfig: Sendable, Equatable {
         /// Decay of an exponential moving average of the weights (`WeightAverage`; 0: off). When on,
         /// validation and the saved model use the averaged weights; training continues on the raw ones.
         public var emaDecay: Double = 0
+        /// Whether `vidgraph train` also writes the raw weights after every epoch to
+        /// OUT/epochs/epoch-NNN.safetensors (model files; `vidgraph weights average` turns a range of
+        /// them into one model, i.e. stochastic weight averaging over epochs, Izmailov et al. 2018).
+        public var snapshots: Bool = false
         public init() {}
     }
 
@@ -143,6 +147,7 @@ public struct SegmentationConfig: Sendable, Equatable {
         training.polyPower = try t.double("poly_power", default: 0.9, min: 0, max: 10)
         training.weightDecay = try t.double("weight_decay", default: 0, min: 0, max: 10)
         training.emaDecay = try t.double("ema_decay", default: 0, min: 0, max: 0.99999)
+        training.snapshots = try t.bool("snapshots", default: false)
         training.diceWeight = try t.double("dice_weight", default: 1, min: 0, max: 100)
         training.clipGradNorm = try t.double("clip_grad_norm", default: 5, min: 0)
         training.seed = try t.int("seed", default: 1, range: 0...Int(Int32.max))

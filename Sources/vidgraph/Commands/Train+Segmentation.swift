@@ -8,7 +8,8 @@ extension Train {
     /// `vidgraph train` for `kind: framegraph` configs: trains a FrameGraphSegmenter, validating J&F
     /// after every epoch. Writes OUT/checkpoint.safetensors, OUT/log.csv
     /// (epoch,step,loss,val_j,val_f,val_jf,lr,frames_per_s,seconds), OUT/loss.png, OUT/config.yaml and
-    /// OUT/model.safetensors (best validation J&F).
+    /// OUT/model.safetensors (best validation J&F); with `training.snapshots`, the raw weights after
+    /// every epoch in OUT/epochs/epoch-NNN.safetensors.
     func runSegmentation(configURL: URL) throws {
         let classifierOnly = [("--init-from", initFrom), ("--mnist", mnist), ("--val-clips", valClips.map(String.init)),
                               ("--clips-per-epoch", clipsPerEpoch.map(String.init))].filter { $0.1 != nil }.map(\.0)
@@ -86,6 +87,14 @@ extension Train {
                                                          "val_jf": String(format: "%.4f", jf), "step": "\(trainer.step)",
                                                          "val_sequences": trainer.valClips.map(\.name).joined(separator: ",")])
                     }
+                }
+                if cfg.training.snapshots {
+                    let epochs = folder.appendingPathComponent("epochs")
+                    try FileManager.default.createDirectory(at: epochs, withIntermediateDirectories: true)
+                    try SegmentationWeights.save(trainer.model, to: epochs.appendingPathComponent(String(format: "epoch-%03d.safetensors", trainer.epoch)),
+                                                 trainedWith: commandLine,
+                                                 extra: ["val_j": String(format: "%.4f", j), "val_jf": String(format: "%.4f", jf),
+                                                         "step": "\(trainer.step)", "epoch": "\(trainer.epoch)"])
                 }
                 try checkpoint()
             } else if Date().timeIntervalSince(lastCheckpoint) >= cfg.training.checkpointMinutes * 60 {
