@@ -202,6 +202,10 @@ final class SegmentationModelTests: XCTestCase {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("seg-ema-\(getpid()).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try a.saveCheckpoint(to: url, elapsed: 1)
+        // `--model checkpoint.safetensors` serves the checkpoint's weight average, not its raw weights.
+        let fromCheckpoint = try SegmentationWeights.load(url)
+        XCTAssertEqual(fromCheckpoint.parameters.map(\.data), average.averages)
+        XCTAssertEqual(fromCheckpoint.parameters.map(\.shape), a.model.parameters.map(\.shape))
         a.trainStep(); a.trainStep()
         let b = SegmentationTrainer(config: cfg, trainClips: [clip], syntheticCount: 1, valClips: [clip])
         try b.loadCheckpoint(from: url)

@@ -20,7 +20,8 @@ public enum SegmentationWeights {
         try SafeTensors.write(model.stateDict(), metadata: metadata, to: url)
     }
 
-    /// Reads a model file (or a training checkpoint, or a run folder holding model.safetensors).
+    /// Reads a model file (or a training checkpoint: its weight average when it keeps one, else its raw
+    /// weights; or a run folder holding model.safetensors).
     public static func load(_ url: URL) throws -> FrameGraphSegmenter {
         var url = url
         var isDir: ObjCBool = false
@@ -48,8 +49,22 @@ public enum SegmentationWeights {
         let model = FrameGraphSegmenter(config: config)
         var state: [String: Tensor] = [:]
         let isCheckpoint = file.metadata["format"] == Checkpoint.format
-        for name in file.names where !name.hasPrefix("optim.") {
-            state[isCheckpoint && name.hasPrefix("model.") ? String(name.dropFirst(6)) : name] = try file.tensor(named: name)
+        if isCheckpoint {
+            // A checkpoint serves the weights its run validated and saved: the moving average
+            // (`average.*`, with `ema_decay`) where it keeps one, else the raw weights (`model.*`).
+            for name in file.names where name.hasPrefix("model.") { state[String(name.dropFirst(6))] = try file.tensor(named: name) }
+            // (WeightAverage stores each parameter flattened, plus an `updates` count.)
+            for name in file.names where name.hasPrefix("average.") {
+                let key = String(name.dropFirst(8))
+                guard let raw = state[key] else { continue }
+                let averaged = try file.tensor(named: name)
+                guard averaged.count == raw.count else {
+                    throw ModelLoadError(path: url.path, reason: "weight average \(key) has \(averaged.count) values, the weights \(raw.count)")
+                }
+                state[key] = Tensor(averaged.data, shape: raw.shape)
+            }
+        } else {
+            for name in file.names where !name.hasPrefix("optim.") { state[name] = try file.tensor(named: name) }
         }
         do { try model.load(stateDict: state) } catch let error as ModuleError {
             throw ModelLoadError(path: url.path, reason: "does not fit its config: \(error.errorDescription ?? "\(error)")")
