@@ -91,10 +91,13 @@ extension Train {
                 if cfg.training.snapshots {
                     let epochs = folder.appendingPathComponent("epochs")
                     try FileManager.default.createDirectory(at: epochs, withIntermediateDirectories: true)
+                    var extra = ["step": "\(trainer.step)", "epoch": "\(trainer.epoch)"]
+                    if trainer.average == nil {   // the validation scored these raw weights (not a moving average)
+                        extra["val_j"] = String(format: "%.4f", j)
+                        extra["val_jf"] = String(format: "%.4f", jf)
+                    }
                     try SegmentationWeights.save(trainer.model, to: epochs.appendingPathComponent(String(format: "epoch-%03d.safetensors", trainer.epoch)),
-                                                 trainedWith: commandLine,
-                                                 extra: ["val_j": String(format: "%.4f", j), "val_jf": String(format: "%.4f", jf),
-                                                         "step": "\(trainer.step)", "epoch": "\(trainer.epoch)"])
+                                                 trainedWith: commandLine, extra: extra)
                 }
                 try checkpoint()
             } else if Date().timeIntervalSince(lastCheckpoint) >= cfg.training.checkpointMinutes * 60 {
