@@ -48,9 +48,17 @@ public final class WeightAverage {
     public func withAveragedWeights<R>(of module: any Module, _ body: () throws -> R) rethrows -> R {
         let parameters = module.namedParameters()
         let trained = parameters.map(\.tensor.data)
-        for (i, p) in parameters.enumerated() { p.tensor.assign(averages[i]) }
+        assignAverages(to: module)
         defer { for (i, p) in parameters.enumerated() { p.tensor.assign(trained[i]) } }
         return try body()
+    }
+
+    /// Replaces the module's parameters by the averages (for good: a model served from a checkpoint).
+    public func assignAverages(to module: any Module) {
+        for (i, p) in module.namedParameters().enumerated() {
+            precondition(p.name == names[i], "WeightAverage: module parameters changed (\(p.name) vs \(names[i]))")
+            p.tensor.assign(averages[i])
+        }
     }
 
     /// The averages by parameter name plus `updates` (a scalar), for checkpoints.

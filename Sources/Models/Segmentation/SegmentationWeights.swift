@@ -47,27 +47,20 @@ public enum SegmentationWeights {
         }
         let config = try SegmentationConfig(yaml: text, source: url.path + " (embedded config)")
         let model = FrameGraphSegmenter(config: config)
-        var state: [String: Tensor] = [:]
-        let isCheckpoint = file.metadata["format"] == Checkpoint.format
-        if isCheckpoint {
+        if file.metadata["format"] == Checkpoint.format {
             // A checkpoint serves the weights its run validated and saved: the moving average
             // (`average.*`, with `ema_decay`) where it keeps one, else the raw weights (`model.*`).
-            for name in file.names where name.hasPrefix("model.") { state[String(name.dropFirst(6))] = try file.tensor(named: name) }
-            // (WeightAverage stores each parameter flattened, plus an `updates` count.)
-            for name in file.names where name.hasPrefix("average.") {
-                let key = String(name.dropFirst(8))
-                guard let raw = state[key] else { continue }
-                let averaged = try file.tensor(named: name)
-                guard averaged.count == raw.count else {
-                    throw ModelLoadError(path: url.path, reason: "weight average \(key) has \(averaged.count) values, the weights \(raw.count)")
-                }
-                state[key] = Tensor(averaged.data, shape: raw.shape)
+            let average = file.names.contains { $0.hasPrefix("average.") } ? WeightAverage(model, decay: 0.5) : nil
+            do { try Checkpoint.load(from: url, model: model, average: average) } catch let error as CheckpointError {
+                throw ModelLoadError(path: url.path, reason: error.reason)
             }
+            average?.assignAverages(to: model)
         } else {
+            var state: [String: Tensor] = [:]
             for name in file.names where !name.hasPrefix("optim.") { state[name] = try file.tensor(named: name) }
-        }
-        do { try model.load(stateDict: state) } catch let error as ModuleError {
-            throw ModelLoadError(path: url.path, reason: "does not fit its config: \(error.errorDescription ?? "\(error)")")
+            do { try model.load(stateDict: state) } catch let error as ModuleError {
+                throw ModelLoadError(path: url.path, reason: "does not fit its config: \(error.errorDescription ?? "\(error)")")
+            }
         }
         model.setTraining(false)
         return model
