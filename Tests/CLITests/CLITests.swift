@@ -225,6 +225,16 @@ final class CLITests: XCTestCase {
         let rel = try run(["info", "notes.mp4"], in: dir)
         XCTAssertEqual(rel.status, 1)
         XCTAssertTrue(rel.stderr.hasPrefix("error: notes.mp4: not a readable video or image"), rel.stderr)
+        // segment: when every input fails, the output folder the run created is not left behind; a
+        // folder that was there before stays.
+        let masks = dir.appendingPathComponent("masks")
+        let s = try run(["segment", text.path, missing, "--out", masks.path])
+        XCTAssertEqual(s.status, 1)
+        XCTAssertEqual(s.stderr.split(separator: "\n").filter { $0.contains("skipped") }.count, 2, s.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: masks.path))
+        try FileManager.default.createDirectory(at: masks, withIntermediateDirectories: true)
+        XCTAssertEqual(try run(["segment", text.path, "--out", masks.path]).status, 1)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: masks.path))
     }
 
     func testUsageErrors() throws {

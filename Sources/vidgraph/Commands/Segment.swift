@@ -102,6 +102,7 @@ struct Segment: ParsableCommand {
                                                                            appearanceWeight: appearance, threshold: threshold, medianRadius: median))
         guard !out.isEmpty else { throw ValidationError("--out is required") }
         let outFolder = URL(fileURLWithPath: out)
+        let createdOut = !FileManager.default.fileExists(atPath: outFolder.path)
         try FileManager.default.createDirectory(at: outFolder, withIntermediateDirectories: true)
         var failed = 0
         for (k, input) in inputs.enumerated() {
@@ -121,6 +122,10 @@ struct Segment: ParsableCommand {
             }
         }
         if failed > 0 {
+            // Nothing was written: do not leave behind the empty folder this run created.
+            if failed == inputs.count, createdOut, (try? FileManager.default.contentsOfDirectory(atPath: outFolder.path))?.isEmpty == true {
+                try? FileManager.default.removeItem(at: outFolder)
+            }
             printError("segment: \(failed) of \(inputs.count) inputs failed")
             throw ExitCode(exitSomeInputsFailed)
         }
