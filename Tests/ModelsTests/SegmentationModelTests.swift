@@ -256,6 +256,48 @@ final class SegmentationModelTests: XCTestCase {
         XCTAssertEqual(rgbChanged, 16)
     }
 
+    /// Copy-paste: `paste` puts every input plane of the donor where its mask is set and makes the
+    /// target the union; in a training graph the donor is another DAVIS (non-synthetic) clip, pixels
+    /// outside the resulting mask keep the unaugmented recipe's input, the host's mask is kept, and a
+    /// DAVIS host with no other DAVIS clip to take from is left as it was.
+    func testCopyPastePastesAnotherSequencesObject() throws {
+        XCTAssertThrowsError(try Self.tinyConfig(extra: ", copy_paste: 1.5"))
+        var input: [Float] = [1, 2, 3, 4, 5, 6, 7, 8], mask: [Float] = [0, 1, 0, 1]
+        SegmentationTrainer.paste(input: &input, mask: &mask, donorInput: [9, 9, 9, 9, 8, 8, 8, 8], donorMask: [1, 1, 0, 0], plane: 4)
+        XCTAssertEqual(input, [9, 9, 3, 4, 8, 8, 7, 8])
+        XCTAssertEqual(mask, [1, 1, 0, 1])
+
+        let host = try Self.clip()
+        let other = try Datasets.SyntheticVOS(width: 40, height: 40, frameCount: 4, seed: 11).clip(index: 0)
+        let donor = SegmentationClip(name: "d", images: other.frames, masks: other.masks, width: 40, height: 40, motion: true)
+        func graph(_ extra: String, step: Int) throws -> (input: Tensor, masks: Tensor) {
+            let cfg = try Self.tinyConfig(width: 32, height: 32, frames: 2, iterations: 1, extra: extra)
+            // clip 0 synthetic, clip 1 the only DAVIS-like one: synthetic hosts get clip 1's object.
+            return SegmentationTrainer(config: cfg, trainClips: [host, donor], syntheticCount: 1, valClips: []).trainingGraph(step: step)
+        }
+        let plane = 32 * 32
+        var pasted = 0, unchanged = 0
+        for step in 0..<12 {
+            let plain = try graph("", step: step), augmented = try graph(", copy_paste: 1", step: step)
+            XCTAssertEqual(try graph(", copy_paste: 0", step: step).input.data, plain.input.data)
+            if augmented.input.data == plain.input.data && augmented.masks.data == plain.masks.data { unchanged += 1; continue }
+            pasted += 1
+            for node in 0..<2 {
+                for i in 0..<plane {
+                    let m = augmented.masks.data[node * plane + i]
+                    XCTAssertGreaterThanOrEqual(m, plain.masks.data[node * plane + i], "the host's mask is kept")
+                    guard m == 0 else { continue }
+                    for c in 0..<6 {
+                        XCTAssertEqual(augmented.input.data[(node * 6 + c) * plane + i], plain.input.data[(node * 6 + c) * plane + i])
+                    }
+                }
+            }
+            XCTAssertGreaterThan(augmented.masks.data.reduce(0, +), plain.masks.data.reduce(0, +), "step \(step): the donor adds object pixels")
+        }
+        XCTAssertGreaterThan(pasted, 0)
+        XCTAssertGreaterThan(unchanged, 0, "DAVIS hosts have no other DAVIS clip here")
+    }
+
     /// Test-scale crops: `max_crop_scale` bounds the crop, `clip_scale` sets the stored clip size, and
     /// `motion_input_pixels` multiplies the crop's motion planes by input pixels per clip pixel (then
     /// clamps them to the cue's limit) while RGB and masks stay those of the same crop without it.

@@ -62,6 +62,9 @@ public struct SegmentationConfig: Sendable, Equatable {
         public var colourJitter: Double = 0
         /// Probability that a graph's frames are turned to grey (luma in all three channels).
         public var grayscaleProbability: Double = 0
+        /// Probability that a training graph gets the annotated object of another DAVIS training sequence
+        /// pasted over it (copy-paste augmentation, Ghiasi et al. CVPR 2021; `SegmentationTrainer`); 0: off.
+        public var copyPaste: Double = 0
         /// Decay of an exponential moving average of the weights (`WeightAverage`; 0: off). When on,
         /// validation and the saved model use the averaged weights; training continues on the raw ones.
         public var emaDecay: Double = 0
@@ -163,6 +166,7 @@ public struct SegmentationConfig: Sendable, Equatable {
         training.motionInInputPixels = try t.bool("motion_input_pixels", default: false)
         training.colourJitter = try t.double("colour_jitter", default: 0, min: 0, max: 0.9)
         training.grayscaleProbability = try t.double("grayscale_probability", default: 0, min: 0, max: 1)
+        training.copyPaste = try t.double("copy_paste", default: 0, min: 0, max: 1)
         try t.finish()
         let d = try root.section("data")
         if let folder = try d.string("davis") { data.davis = (folder.isEmpty || folder == "none") ? nil : folder }

@@ -7,8 +7,8 @@ import Tensors
 
 /// Trains a `FrameGraphSegmenter`: each step draws one graph of N frames from one clip (synthetic or
 /// DAVIS training sequence), augments it (random crop/scale, mirror, brightness/contrast, optional
-/// per-channel colour jitter and greyscale, which hide the training sequences' colours), and
-/// minimises weighted BCE (posWeight = negatives/positives of the graph) + dice_weight * Dice with
+/// per-channel colour jitter and greyscale, which hide the training sequences' colours; optional
+/// copy-paste of another DAVIS training sequence's annotated object over it), and minimises weighted BCE (posWeight = negatives/positives of the graph) + dice_weight * Dice with
 /// Adam under a poly schedule, optionally keeping a moving average of the weights (`ema_decay`).
 /// Step s's randomness is a pure function of (seed, s), so a resumed run
 /// continues exactly.
@@ -69,15 +69,45 @@ public final class SegmentationTrainer {
         let jitter = config.training.colourJitter
         let gains = (0..<3).map { _ in gain * (jitter > 0 ? Float(colourRng.uniform(1 - jitter, 1 + jitter)) : 1) }
         let grayscale = config.training.grayscaleProbability > 0 && colourRng.chance(config.training.grayscaleProbability)
+        // Copy-paste draws from its own stream too; the donor gets its own crop and mirror.
+        var pasteRng = SeededRandom(seeds: UInt64(config.training.seed), UInt64(s), 0xC0B7)
+        var donor: (clip: SegmentationClip, crop: (x: Float, y: Float, w: Float, h: Float), flip: Bool)?
+        let donors = (syntheticCount..<trainClips.count).filter { $0 != clipIndex }
+        if config.training.copyPaste > 0, !donors.isEmpty, pasteRng.chance(config.training.copyPaste) {
+            let source = trainClips[donors[pasteRng.int(0, donors.count - 1)]]
+            let scale = Float(pasteRng.uniform(config.training.minCropScale, config.training.maxCropScale))
+            let dw = Float(source.width) * scale, dh = Float(source.height) * scale
+            donor = (source, (x: Float(pasteRng.uniform(0, Double(Float(source.width) - dw))), y: Float(pasteRng.uniform(0, Double(Float(source.height) - dh))),
+                              w: dw, h: dh), pasteRng.chance(0.5))
+        }
         var inputs: [Float] = [], masks: [Float] = []
         for _ in 0..<n {
             let index = rng.int(0, clip.frames.count - 1)
-            let (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gains: gains, bias: bias, grayscale: grayscale,
+            var (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gains: gains, bias: bias, grayscale: grayscale,
                                      rgb: config.architecture.rgb, motion: config.architecture.motion,
                                      motionGain: config.training.motionInInputPixels ? Float(w) / cw : 1)
+            if let donor {
+                let (dx, dm) = donor.clip.sample(pasteRng.int(0, donor.clip.frames.count - 1), crop: donor.crop, outWidth: w, outHeight: h,
+                                                 flip: donor.flip, gains: gains, bias: bias, grayscale: grayscale,
+                                                 rgb: config.architecture.rgb, motion: config.architecture.motion,
+                                                 motionGain: config.training.motionInInputPixels ? Float(w) / donor.crop.w : 1)
+                Self.paste(input: &x, mask: &m, donorInput: dx, donorMask: dm, plane: w * h)
+            }
             inputs += x; masks += m
         }
         return (Tensor(inputs, shape: [n, config.inputChannels, h, w]), Tensor(masks, shape: [n, 1, h, w]))
+    }
+
+    /// Copy-paste (Ghiasi et al., "Simple Copy-Paste is a Strong Data Augmentation Method for Instance
+    /// Segmentation", CVPR 2021): where the donor's mask is set, every input plane (RGB and motion) takes
+    /// the donor's value and the mask becomes 1, so the target is the union of both objects, the host's
+    /// covered part excluded by construction. `input` is `[C, plane]`, the masks `[plane]` in {0, 1}.
+    static func paste(input: inout [Float], mask: inout [Float], donorInput: [Float], donorMask: [Float], plane: Int) {
+        let channels = input.count / plane
+        for i in 0..<plane where donorMask[i] >= 0.5 {
+            for c in 0..<channels { input[c * plane + i] = donorInput[c * plane + i] }
+            mask[i] = 1
+        }
     }
 
     /// Weighted BCE + Dice of logits `[N, 1, H, W]` against masks.
