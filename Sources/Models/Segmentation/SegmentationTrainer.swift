@@ -72,13 +72,15 @@ public final class SegmentationTrainer {
         // Copy-paste draws from its own stream too; the donor gets its own crop and mirror.
         var pasteRng = SeededRandom(seeds: UInt64(config.training.seed), UInt64(s), 0xC0B7)
         var donor: (clip: SegmentationClip, crop: (x: Float, y: Float, w: Float, h: Float), flip: Bool)?
-        let donors = (syntheticCount..<trainClips.count).filter { $0 != clipIndex }
-        if config.training.copyPaste > 0, !donors.isEmpty, pasteRng.chance(config.training.copyPaste) {
-            let source = trainClips[donors[pasteRng.int(0, donors.count - 1)]]
-            let scale = Float(pasteRng.uniform(config.training.minCropScale, config.training.maxCropScale))
-            let dw = Float(source.width) * scale, dh = Float(source.height) * scale
-            donor = (source, (x: Float(pasteRng.uniform(0, Double(Float(source.width) - dw))), y: Float(pasteRng.uniform(0, Double(Float(source.height) - dh))),
-                              w: dw, h: dh), pasteRng.chance(0.5))
+        if config.training.copyPaste > 0 {
+            let donors = (syntheticCount..<trainClips.count).filter { $0 != clipIndex }   // other DAVIS clips
+            if !donors.isEmpty, pasteRng.chance(config.training.copyPaste) {
+                let source = trainClips[donors[pasteRng.int(0, donors.count - 1)]]
+                let scale = Float(pasteRng.uniform(config.training.minCropScale, config.training.maxCropScale))
+                let dw = Float(source.width) * scale, dh = Float(source.height) * scale
+                donor = (source, (x: Float(pasteRng.uniform(0, Double(Float(source.width) - dw))), y: Float(pasteRng.uniform(0, Double(Float(source.height) - dh))),
+                                  w: dw, h: dh), pasteRng.chance(0.5))
+            }
         }
         var inputs: [Float] = [], masks: [Float] = []
         for _ in 0..<n {
