@@ -8,8 +8,9 @@ import Tensors
 /// Trains a `FrameGraphSegmenter`: each step draws one graph of N frames from one clip (synthetic or
 /// DAVIS training sequence), augments it (random crop/scale, mirror, brightness/contrast, optional
 /// per-channel colour jitter and greyscale, which hide the training sequences' colours; optional
-/// copy-paste of another DAVIS training sequence's annotated object over it), and minimises weighted BCE (posWeight = negatives/positives of the graph) + dice_weight * Dice with
-/// Adam under a poly schedule, optionally keeping a moving average of the weights (`ema_decay`).
+/// copy-paste of another DAVIS training sequence's annotated object over it), and minimises
+/// weighted BCE (posWeight = negatives/positives of the graph) + dice_weight * Dice with Adam under a
+/// poly schedule, optionally keeping a moving average of the weights (`ema_decay`).
 /// Step s's randomness is a pure function of (seed, s), so a resumed run
 /// continues exactly.
 public final class SegmentationTrainer {
@@ -59,9 +60,7 @@ public final class SegmentationTrainer {
         let clipIndex = useSynthetic ? rng.int(0, syntheticCount - 1) : rng.int(syntheticCount, trainClips.count - 1)
         let clip = trainClips[clipIndex]
         let n = config.frames, w = config.width, h = config.height
-        let scale = Float(rng.uniform(config.training.minCropScale, config.training.maxCropScale))
-        let cw = Float(clip.width) * scale, ch = Float(clip.height) * scale
-        let crop = (x: Float(rng.uniform(0, Double(Float(clip.width) - cw))), y: Float(rng.uniform(0, Double(Float(clip.height) - ch))), w: cw, h: ch)
+        let crop = randomCrop(of: clip, rng: &rng)
         let flip = rng.chance(0.5)
         let gain = Float(rng.uniform(0.8, 1.2)), bias = Float(rng.uniform(-0.08, 0.08))
         // Colour augmentation draws from its own stream, so configs without it keep their exact steps.
@@ -76,10 +75,7 @@ public final class SegmentationTrainer {
             let donors = (syntheticCount..<trainClips.count).filter { $0 != clipIndex }   // other DAVIS clips
             if !donors.isEmpty, pasteRng.chance(config.training.copyPaste) {
                 let source = trainClips[donors[pasteRng.int(0, donors.count - 1)]]
-                let scale = Float(pasteRng.uniform(config.training.minCropScale, config.training.maxCropScale))
-                let dw = Float(source.width) * scale, dh = Float(source.height) * scale
-                donor = (source, (x: Float(pasteRng.uniform(0, Double(Float(source.width) - dw))), y: Float(pasteRng.uniform(0, Double(Float(source.height) - dh))),
-                                  w: dw, h: dh), pasteRng.chance(0.5))
+                donor = (source, randomCrop(of: source, rng: &pasteRng), pasteRng.chance(0.5))
             }
         }
         var inputs: [Float] = [], masks: [Float] = []
@@ -87,7 +83,7 @@ public final class SegmentationTrainer {
             let index = rng.int(0, clip.frames.count - 1)
             var (x, m) = clip.sample(index, crop: crop, outWidth: w, outHeight: h, flip: flip, gains: gains, bias: bias, grayscale: grayscale,
                                      rgb: config.architecture.rgb, motion: config.architecture.motion,
-                                     motionGain: config.training.motionInInputPixels ? Float(w) / cw : 1)
+                                     motionGain: config.training.motionInInputPixels ? Float(w) / crop.w : 1)
             if let donor {
                 let (dx, dm) = donor.clip.sample(pasteRng.int(0, donor.clip.frames.count - 1), crop: donor.crop, outWidth: w, outHeight: h,
                                                  flip: donor.flip, gains: gains, bias: bias, grayscale: grayscale,
@@ -98,6 +94,14 @@ public final class SegmentationTrainer {
             inputs += x; masks += m
         }
         return (Tensor(inputs, shape: [n, config.inputChannels, h, w]), Tensor(masks, shape: [n, 1, h, w]))
+    }
+
+    /// A crop window of `clip` in clip pixels: side fraction U(min_crop_scale, max_crop_scale) of the
+    /// clip's, position uniform inside it (draws scale, x, y in that order).
+    func randomCrop(of clip: SegmentationClip, rng: inout SeededRandom) -> (x: Float, y: Float, w: Float, h: Float) {
+        let scale = Float(rng.uniform(config.training.minCropScale, config.training.maxCropScale))
+        let cw = Float(clip.width) * scale, ch = Float(clip.height) * scale
+        return (x: Float(rng.uniform(0, Double(Float(clip.width) - cw))), y: Float(rng.uniform(0, Double(Float(clip.height) - ch))), w: cw, h: ch)
     }
 
     /// Copy-paste (Ghiasi et al., "Simple Copy-Paste is a Strong Data Augmentation Method for Instance
