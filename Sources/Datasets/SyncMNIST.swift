@@ -87,6 +87,10 @@ public struct SyncMNIST: Sendable {
     /// Training-time distortion of each digit image (one draw per clip and slot from a random stream
     /// of its own, so the clip's layout is the same with and without it); nil: the images as they are.
     public var augmentation: DigitAugmentation?
+    /// Training-time oversampling of overlapped synchronous digits: the probability that clip `i` is
+    /// redrawn until a digit of its synchronous pair is hidden under another digit
+    /// (`SyncMNIST+Overlap.swift`); 0: the clips of the protocol.
+    public var overlapOversampling: Double = 0
     private let resize = AreaResize(source: 100, target: 64)
 
     /// Clips drawn from a loaded MNIST set: split `train` uses `MNIST.trainRange`, `test` `MNIST.testRange`
@@ -118,7 +122,15 @@ public struct SyncMNIST: Sendable {
 
     /// The geometry and label of clip `index` (cheap; no pixels).
     public func layout(index: Int) -> Layout {
-        var rng = SeededRandom(seeds: seed, split.tag, UInt64(digitsPerClip), UInt64(bitPattern: Int64(index)))
+        overlapOversampling > 0 ? overlapOversampledLayout(index: index) : drawLayout(index: index, attempt: 0)
+    }
+
+    /// One draw of clip `index`'s layout; attempt 0 is the clip of the protocol above, later attempts
+    /// are independent redraws (used by `overlapOversampling`).
+    func drawLayout(index: Int, attempt: Int) -> Layout {
+        var rng = attempt == 0
+            ? SeededRandom(seeds: seed, split.tag, UInt64(digitsPerClip), UInt64(bitPattern: Int64(index)))
+            : SeededRandom(seeds: seed, split.tag, UInt64(digitsPerClip), UInt64(bitPattern: Int64(index)), 0x6F76_6572, UInt64(attempt))
         let n = digitsPerClip
         let classes = Array(rng.permutation(10).prefix(n))
         let digitIndices = classes.map { c in pool[c][rng.int(0, pool[c].count)] }

@@ -12,7 +12,8 @@ import Yams
 /// architecture: {backbone_widths: [16, 32, 64], hidden: 64, rounds: 3, space: true, time: true, positional: false, grids: [3, 2, 1]}
 /// training: {epochs: 30, clips_per_epoch: 8000, batch_size: 32, optimizer: adamw, learning_rate: 0.002, ...}
 /// data: {dataset: syncmnist, digits: 3, mnist: ../shared/data/mnist, val_clips: 1000,
-///        digit_augmentation: {rotation: 12, scale: 0.12, shear: 0.2}}   # optional, training clips only
+///        digit_augmentation: {rotation: 12, scale: 0.12, shear: 0.2},   # optional, training clips only
+///        overlap_oversampling: 0.5}                                     # optional, training clips only
 /// test: {reverse: true}  # optional: the test-time views `vidgraph classify` uses by default
 /// ```
 /// Unknown keys and out-of-range values throw `ModelConfigError` naming the file and the key.
@@ -133,6 +134,10 @@ public struct ModelConfig: Sendable, Equatable {
         /// (`digit_augmentation: {rotation: degrees, scale: s, shear: k}`; validation clips are never
         /// distorted); nil: none.
         public var digitAugmentation: DigitAugmentation?
+        /// Probability that a training clip is redrawn until a digit of its synchronous pair is
+        /// overlapped by another digit (`overlap_oversampling`, `SyncMNIST+Overlap.swift`; validation
+        /// clips never are); 0: the protocol's clips.
+        public var overlapOversampling: Double = 0
         public init() {}
     }
 
@@ -286,6 +291,7 @@ public struct ModelConfig: Sendable, Equatable {
             try a.finish()
             data.digitAugmentation = augmentation.isIdentity ? nil : augmentation
         }
+        data.overlapOversampling = try d.double("overlap_oversampling", default: 0, min: 0, max: 1)
         try d.finish()
         if data.dataset == "syncmnist" && classes.count != SyncMNIST.classNames.count {
             throw root.error("classes", "syncmnist data has \(SyncMNIST.classNames.count) classes, the config lists \(classes.count)")

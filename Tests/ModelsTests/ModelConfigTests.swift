@@ -53,6 +53,14 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(augmented.data.digitAugmentation, DigitAugmentation(rotationDegrees: 12, scale: 0.1, shear: 0))
         let zero = try ModelConfig(yaml: "name: x\nkind: rstg\ndata: {digit_augmentation: {rotation: 0}}\n", source: "x.yaml")
         XCTAssertNil(zero.data.digitAugmentation)
+        XCTAssertEqual(c.data.overlapOversampling, 0)
+        let overlapped = try ModelConfig(yaml: "name: x\nkind: rstg\ndata: {overlap_oversampling: 0.5}\n", source: "x.yaml")
+        XCTAssertEqual(overlapped.data.overlapOversampling, 0.5)
+        // The trainer oversamples its training stream only; validation clips stay the protocol's.
+        let procedural = try ModelConfig(yaml: "name: x\nkind: rstg\ndata: {mnist: none, overlap_oversampling: 0.5}\n", source: "x.yaml")
+        let trainer = try ClipTrainer(config: procedural, mnist: nil)
+        XCTAssertEqual(trainer.train.overlapOversampling, 0.5)
+        XCTAssertEqual(trainer.validation.overlapOversampling, 0)
     }
 
     func testErrorsNameFileAndKey() throws {
@@ -69,6 +77,8 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(e?.key, "data.digit_augmentation.rotate")
         e = parseError("name: x\nkind: rstg\ndata: {digit_augmentation: {scale: 0.9}}\n")
         XCTAssertEqual(e?.key, "data.digit_augmentation.scale")
+        e = parseError("name: x\nkind: rstg\ndata: {overlap_oversampling: 1.5}\n")
+        XCTAssertEqual(e?.key, "data.overlap_oversampling")
 
         e = parseError("name: x\nkind: transformer\n")
         XCTAssertEqual(e?.key, "kind")

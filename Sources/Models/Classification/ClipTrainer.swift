@@ -25,7 +25,7 @@ public final class ClipTrainer {
     public let identityHead: Linear?
     /// The model plus the auxiliary head: what checkpoints store and the optimiser updates.
     let modules: TrainingModules
-    /// The training stream (with `data.digit_augmentation` when set).
+    /// The training stream (with `data.digit_augmentation` and `data.overlap_oversampling` when set).
     public private(set) var train: SyncMNIST
     public let validation: SyncMNIST
     /// Index of the first validation clip in `validation` (the training split's generator).
@@ -63,6 +63,7 @@ public final class ClipTrainer {
         }
         validation = train
         train.augmentation = config.data.digitAugmentation
+        train.overlapOversampling = config.data.overlapOversampling
     }
 
     /// A training-only per-node head (RSTG models only) with `outputs` logits, nil when its loss weight is 0.
