@@ -48,7 +48,7 @@ extension SyncMNIST {
         var attempt = 1
         while bestOverlap < SyncMNIST.hardOverlap && attempt < SyncMNIST.maxOverlapAttempts {
             let candidate = drawLayout(index: index, attempt: attempt)
-            let overlap = candidate.synchronous ? SyncMNIST.synchronousOverlap(candidate) : 0
+            let overlap = SyncMNIST.synchronousOverlap(candidate)  // 0 for a redraw that came out `none`
             if overlap > bestOverlap { best = candidate; bestOverlap = overlap }
             attempt += 1
         }
