@@ -114,4 +114,65 @@ final class BatchClassifierTests: XCTestCase {
         XCTAssertThrowsError(try ModelConfig(yaml: "name: x\nkind: rstg\ntest: {shift: -1}\n", source: "x.yaml"))
         XCTAssertEqual(try ModelConfig(yaml: "name: x\nkind: rstg\ntest: {shift: 4}\n", source: "x.yaml").test.shift, 4)
     }
+
+    /// An ensemble (`--model` repeated): each record's scores are the mean of the members'
+    /// probabilities for the same windows (here with the reversed view too, so the mean runs over
+    /// models and views), and the top label is the mean's argmax.
+    func testEnsembleAveragesTheMembersProbabilities() throws {
+        let dir = try temporaryFolder(self)
+        let sync = try SyncMNIST.procedural(digitsPerClip: 3, split: .test, seed: 9, perClass: 5)
+        try sync.export(count: 3, to: dir)
+        let a = try ModelFactory.make(tinyConfig(), seed: 11), b = try ModelFactory.make(tinyConfig(hidden: 6), seed: 12)
+        // The classifiers start at zero (uniform probabilities); random ones make the members differ.
+        var rng = RandomGenerator(seed: 13)
+        for m in [a, b] { m.classifier.weight.assign((0..<m.classifier.weight.count).map { _ in 4 * rng.nextUniform() - 2 }) }
+        let sampler = ClipSampler(frames: 10, size: 64, reversed: true)
+        var batch = BatchClassifier(models: [a, b], labels: SyncMNIST.classNames, sampler: sampler, topK: 46)
+        batch.batchSize = 4     // two clips' windows per batch: a second flush
+        var records: [PredictionRecord] = []
+        let paths = (0..<3).map { dir.appendingPathComponent(sync.clipPath(index: $0)).path }
+        _ = try batch.run(paths.map { BatchClassifier.Input(path: $0) }, emit: { records.append($0) })
+        XCTAssertEqual(records.count, 3)
+        let c = SyncMNIST.classNames.count
+        var differ = false
+        for (path, record) in zip(paths, records) {
+            let x = Tensor(try sampler.sample(URL(fileURLWithPath: path)), shape: [2, 10, 1, 64, 64])
+            let pa = a.probabilities(x).data, pb = b.probabilities(x).data      // [2, classes] each
+            let mean = (0..<c).map { j in (pa[j] + pa[c + j] + pb[j] + pb[c + j]) / 4 }
+            let best = mean.indices.max { mean[$0] < mean[$1] }!
+            XCTAssertEqual(record.labels[0], SyncMNIST.classNames[best])
+            for (label, score) in zip(record.labels, record.scores) {
+                let j = SyncMNIST.classNames.firstIndex(of: label)!
+                XCTAssertEqual(score, mean[j], accuracy: 1e-5, label)
+            }
+            differ = differ || zip(pa, pb).contains { abs($0 - $1) > 1e-4 }     // 10x the tolerance above
+        }
+        XCTAssertTrue(differ, "the two members must disagree for the test to mean anything")
+    }
+
+    /// Members must share labels and input; the error names the member that differs.
+    func testEnsembleRejectsMembersWithOtherLabelsOrInput() throws {
+        let url = { (name: String) in URL(fileURLWithPath: "/models/\(name).safetensors") }
+        let member = { (config: ModelConfig, name: String) throws -> LoadedModel in
+            LoadedModel(model: try ModelFactory.make(config, seed: 1), url: url(name), metadata: [:])
+        }
+        // Configs are checked against their data (SyncMNIST: 10 frames of 64x64, 46 classes), so
+        // the other input is set after parsing and the other labels are SyncMNIST's in another order.
+        var small = try tinyConfig(), eight = try tinyConfig()
+        small.size = 32
+        eight.frames = 8
+        let reordered = SyncMNIST.classNames.reversed().joined(separator: ", ")
+        let others = try ModelConfig(yaml: "name: r\nkind: rstg\nclasses: [\(reordered)]\narchitecture: {backbone_widths: [4, 4, 8], hidden: 8}\n", source: "r.yaml")
+        let base = try member(tinyConfig(), "base"), same = try member(tinyConfig(hidden: 6), "same-input")
+        XCTAssertNoThrow(try BatchClassifier.checkEnsemble([base, same]))
+        XCTAssertNoThrow(try BatchClassifier.checkEnsemble([base]))
+        for (config, name, word) in [(small, "small", "32x32"), (eight, "eight", "8 frames"), (others, "reordered", "labels")] {
+            let other = try member(config, name)
+            XCTAssertThrowsError(try BatchClassifier(ensemble: [base, same, other], sampler: ClipSampler(frames: 10, size: 64))) { error in
+                let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                XCTAssertTrue(text.contains(other.url.lastPathComponent) && text.contains(word), text)
+            }
+        }
+        XCTAssertThrowsError(try BatchClassifier.checkEnsemble([]))
+    }
 }

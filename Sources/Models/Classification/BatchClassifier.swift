@@ -2,11 +2,11 @@ import Dispatch
 import Foundation
 import Tensors
 
-/// Classifies many clips with one model: videos are decoded ahead of inference (`DecodePipeline`,
-/// `jobs` threads), their sampled windows are batched, and each batch is split across `threads`
-/// single-threaded workers (one thread pool instead of OpenBLAS's and ours oversubscribing the cores).
-/// Per clip, the softmax of every view (temporal clip x spatial crop) is averaged and the top-k
-/// labels kept. Results arrive in input order, failures included (a clip that cannot be decoded or
+/// Classifies many clips with one model or an ensemble: videos are decoded ahead of inference
+/// (`DecodePipeline`, `jobs` threads), their sampled windows are batched, and each batch is split
+/// across `threads` single-threaded workers (one thread pool instead of OpenBLAS's and ours
+/// oversubscribing the cores). Per clip, the softmax of every view (temporal clip x spatial crop) and
+/// of every model is averaged, p = (1 / (M V)) sum_m sum_v softmax(f_m(x_v)), and the top-k labels kept. Results arrive in input order, failures included (a clip that cannot be decoded or
 /// whose true label is not a class of the model becomes an error record and the batch goes on).
 ///
 /// This is `vidgraph classify` without the argument parsing, the input list and the output file.
@@ -34,7 +34,9 @@ public struct BatchClassifier {
         public var accuracy: Double? { labelled > 0 ? Double(correct) / Double(labelled) : nil }
     }
 
-    public let model: any ClipClassifier
+    /// The models whose probabilities are averaged (one, or an ensemble sharing labels and input).
+    public let models: [any ClipClassifier]
+    public var model: any ClipClassifier { models[0] }
     public let labels: [String]
     public var sampler: ClipSampler
     public var topK: Int
@@ -46,7 +48,14 @@ public struct BatchClassifier {
     public var batchSize: Int = 32
 
     public init(model: any ClipClassifier, labels: [String], sampler: ClipSampler, topK: Int = 5) {
-        self.model = model
+        self.init(models: [model], labels: labels, sampler: sampler, topK: topK)
+    }
+
+    /// An ensemble: every model sees the same windows (so they must share the sampler's frames and
+    /// size, and `labels` in one order); their probabilities are averaged with equal weights.
+    public init(models: [any ClipClassifier], labels: [String], sampler: ClipSampler, topK: Int = 5) {
+        precondition(!models.isEmpty, "BatchClassifier needs at least one model")
+        self.models = models
         self.labels = labels
         self.sampler = sampler
         self.topK = topK
@@ -120,7 +129,8 @@ public struct BatchClassifier {
     }
 
     /// Softmax probabilities `[clips * V, classes]` for the windows of `clips` videos (each `[V, T, 1, S, S]`
-    /// flattened), the rows split across `threads` workers that each run the model without a tape.
+    /// flattened), averaged over the models, the rows split across `threads` workers that each run
+    /// the models without a tape.
     func classifyWindows(_ clips: [[Float]], sampler: ClipSampler) -> [Float] {
         guard !clips.isEmpty else { return [] }
         let s = sampler.size, t = sampler.frames, views = sampler.viewsPerVideo
@@ -132,13 +142,19 @@ public struct BatchClassifier {
         let workers = max(1, min(threads, clips.count))
         let per = (clips.count + workers - 1) / workers * views             // rows per worker (whole clips)
         let parts = ProbabilityParts(count: workers)
-        let model = self.model
+        let models = self.models
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let lo = min(rows, w * per), hi = min(rows, lo + per)
             guard hi > lo else { return }
             let input = Tensor(Array(buffer[(lo * clipSize)..<(hi * clipSize)]), shape: [hi - lo, t, 1, s, s])   // [rows, T, 1, S, S]
-            let logits = GradMode.disabled { model.logits(input) }             // no tape (the mode is per thread)
-            parts.set(w, logits.softmax(axis: -1).data)                         // [rows, classes]
+            var mean: [Float] = []                                              // [rows, classes]
+            for model in models {
+                let logits = GradMode.disabled { model.logits(input) }         // no tape (the mode is per thread)
+                let p = logits.softmax(axis: -1).data
+                if mean.isEmpty { mean = p } else { for i in mean.indices { mean[i] += p[i] } }
+            }
+            if models.count > 1 { let scale = 1 / Float(models.count); for i in mean.indices { mean[i] *= scale } }
+            parts.set(w, mean)
         }
         return parts.joined()
     }

@@ -21,8 +21,8 @@ struct Classify: ParsableCommand {
     @Option(help: "CSV list of clips: path[,label] per line (header optional; relative paths from the list's folder).")
     var list: String?
 
-    @Option(help: "Embedded model name (see `vidgraph models`), a .safetensors file, or a training run folder.")
-    var model: String = ModelRegistry.defaultClassifier
+    @Option(help: ArgumentHelp("Embedded model name (see `vidgraph models`; default \(ModelRegistry.defaultClassifier)), a .safetensors file, or a training run folder. Repeat to average an ensemble of models with the same labels and input (e.g. --model rstg-sync5 --model runs/sync5-seed2); sampling defaults (--reverse, --shift) come from the first.", valueName: "model"))
+    var model: [String] = []
 
     @Option(name: .customLong("top-k"), help: "Labels (and scores) per clip.")
     var topK: Int = 5
@@ -89,7 +89,8 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try ModelRegistry.load(model)
+        let members = try (model.isEmpty ? [ModelRegistry.defaultClassifier] : model).map { try ModelRegistry.load($0) }
+        let loaded = members[0]
         var items = try gatherItems()
         if let shard {
             let (i, n) = try Self.parseShard(shard)
@@ -102,7 +103,7 @@ struct Classify: ParsableCommand {
         if resume && items.count != todo.count {
             printError("classify: resuming, \(items.count - todo.count) of \(items.count) clips already in \(out!)")
         }
-        var batch = BatchClassifier(model: loaded.model, labels: loaded.labels,
+        var batch = try BatchClassifier(ensemble: members,
                                     sampler: ClipSampler(frames: frames ?? loaded.config.frames, size: loaded.config.size,
                                                          stride: stride ?? 1, fps: fps, clips: clips, crops: crops, reversed: reverse ?? loaded.config.test.reverse,
                                                          shift: shift ?? loaded.config.test.shift),
