@@ -5,7 +5,21 @@
 /// `[Σ Ix², Σ IxIy; Σ IxIy, Σ Iy²] d = -[Σ Ix It; Σ Iy It]` (Tikhonov `regularization` on the
 /// diagonal keeps flat regions at zero). Layout: planes are row-major `[height * width]`.
 /// `flow(from: a, to: b)` gives, at each pixel of `a`, the displacement of its content in `b`.
+///
+/// Two ways to take the temporal difference `It` over a pixel's window (`warp`):
+/// - `.windowed`, Lucas-Kanade proper (Bouguet's pyramidal formulation): every window pixel j of
+///   pixel i is compared at i's flow, `It_j = b(x_j + d_i) - a(x_j)`, so each pixel solves its own
+///   least-squares problem and the iterations converge.
+/// - `.pixelwise` (the default, what the shipped models were trained with): each pixel's difference is
+///   taken at its own flow, `It_j = b(x_j + d_j) - a(x_j)`, then window-summed (one box filter, ~5x
+///   cheaper). Neighbours with other flows pull on each other: on SyncMNIST digits its median error
+///   is 0.38 px against 0.07 for `.windowed`, and more than ~3 iterations make it diverge.
 public struct OpticalFlow: Sendable {
+    /// How the temporal difference over a window is taken (see the type's comment).
+    public enum Warp: String, Sendable, CaseIterable {
+        case pixelwise, windowed
+    }
+
     /// Pyramid levels (each halves the size; stops early when a side would drop below 8).
     public var levels: Int = 3
     /// Gauss-Newton iterations per level.
@@ -14,12 +28,16 @@ public struct OpticalFlow: Sendable {
     public var windowRadius: Int = 2
     /// Added to the structure tensor's diagonal.
     public var regularization: Float = 1e-3
+    /// Temporal difference per window: `.pixelwise` (default) or `.windowed` (Lucas-Kanade proper).
+    public var warp: Warp = .pixelwise
 
-    public init(levels: Int = 3, iterations: Int = 3, windowRadius: Int = 2, regularization: Float = 1e-3) {
+    public init(levels: Int = 3, iterations: Int = 3, windowRadius: Int = 2, regularization: Float = 1e-3,
+                warp: Warp = .pixelwise) {
         self.levels = levels
         self.iterations = iterations
         self.windowRadius = windowRadius
         self.regularization = regularization
+        self.warp = warp
     }
 
     /// Flow from `first` to `second` (both `[height * width]`, values in about 0...1).
@@ -79,6 +97,11 @@ public struct OpticalFlow: Sendable {
                         boxOfProduct(ix, ix, into: sxx)
                         boxOfProduct(ix, iy, into: sxy)
                         boxOfProduct(iy, iy, into: syy)
+                        if warp == .windowed {
+                            Self.windowedUpdates(a, b, w, h, r, ix: ix, iy: iy, sxx: sxx, sxy: sxy, syy: syy, reg: reg,
+                                                 iterations: iterations, dx: dx, dy: dy)
+                            return
+                        }
                         for _ in 0..<iterations {
                             // Temporal difference after warping b by the current flow (in sxt, then multiplied).
                             let diff = sxt
@@ -103,6 +126,56 @@ public struct OpticalFlow: Sendable {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// `.windowed` Gauss-Newton updates at one level: per pixel i, `iterations` solves of
+    /// `A d = -[Σ_j Ix_j It_j; Σ_j Iy_j It_j]` with `It_j = b(x_j + d_i) - a(x_j)` over i's window
+    /// (clamped at the borders like `boxSum`). The bilinear weights are the same for every j of a
+    /// window (one fractional part, d_i's), so inside the image each sample is 4 reads and 4 products.
+    static func windowedUpdates(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ w: Int, _ h: Int, _ r: Int,
+                                ix: UnsafePointer<Float>, iy: UnsafePointer<Float>,
+                                sxx: UnsafePointer<Float>, sxy: UnsafePointer<Float>, syy: UnsafePointer<Float>, reg: Float,
+                                iterations: Int, dx: UnsafeMutablePointer<Float>, dy: UnsafeMutablePointer<Float>) {
+        for y in 0..<h {
+            let v0 = max(y - r, 0), v1 = min(y + r, h - 1)
+            for x in 0..<w {
+                let i = y * w + x
+                let a11 = sxx[i] + reg, a12 = sxy[i], a22 = syy[i] + reg
+                let det = a11 * a22 - a12 * a12
+                guard det > 1e-12 else { continue }
+                let u0 = max(x - r, 0), u1 = min(x + r, w - 1)
+                for _ in 0..<iterations {
+                    let px = dx[i], py = dy[i]
+                    let fx0 = px.rounded(.down), fy0 = py.rounded(.down)
+                    var bx: Float = 0, by: Float = 0
+                    if fx0.magnitude < Float(w), fy0.magnitude < Float(h),
+                       u0 + Int(fx0) >= 0, u1 + Int(fx0) + 1 <= w - 1, v0 + Int(fy0) >= 0, v1 + Int(fy0) + 1 <= h - 1 {
+                        let ox = Int(fx0), oy = Int(fy0), fx = px - fx0, fy = py - fy0
+                        let w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy
+                        for v in v0...v1 {
+                            let top = b + (v + oy) * w + ox, bottom = top + w, rowA = a + v * w
+                            for u in u0...u1 {
+                                let t = w00 * top[u] + w01 * top[u + 1] + w10 * bottom[u] + w11 * bottom[u + 1] - rowA[u]
+                                bx += ix[v * w + u] * t
+                                by += iy[v * w + u] * t
+                            }
+                        }
+                    } else {
+                        for v in v0...v1 {
+                            for u in u0...u1 {
+                                let t = bilinear(b, w, h, Float(u) + px, Float(v) + py) - a[v * w + u]
+                                bx += ix[v * w + u] * t
+                                by += iy[v * w + u] * t
+                            }
+                        }
+                    }
+                    let ux = -(a22 * bx - a12 * by) / det
+                    let uy = -(a11 * by - a12 * bx) / det
+                    dx[i] += max(-4, min(4, ux))
+                    dy[i] += max(-4, min(4, uy))
                 }
             }
         }

@@ -29,7 +29,8 @@ public enum ModelWeights {
         let object: [String: Any] = ["kind": c.kind, "frames": c.frames, "size": c.size, "backbone_widths": a.backboneWidths,
                                      "hidden": a.hidden, "rounds": a.rounds, "space": a.space, "time": a.time,
                                      "positional": a.positional, "grids": a.grids, "conv_pool": a.convPool,
-                                     "residual": a.residual, "backbone_norm": a.backboneNorm, "coordinates": a.coordinates, "previous_frame": a.previousFrame, "flow": a.flow]
+                                     "residual": a.residual, "backbone_norm": a.backboneNorm, "coordinates": a.coordinates, "previous_frame": a.previousFrame, "flow": a.flow,
+                                     "flow_warp": a.flowWarp.rawValue]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

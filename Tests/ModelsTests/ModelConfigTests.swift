@@ -61,6 +61,10 @@ final class ModelConfigTests: XCTestCase {
         let trainer = try ClipTrainer(config: procedural, mnist: nil)
         XCTAssertEqual(trainer.train.overlapOversampling, 0.5)
         XCTAssertEqual(trainer.validation.overlapOversampling, 0)
+        XCTAssertEqual(c.architecture.flowWarp, .pixelwise, "the shipped models' flow stays the default")
+        let windowed = try ModelConfig(yaml: "name: x\nkind: rstg\narchitecture: {flow: true, flow_warp: windowed}\n", source: "x.yaml")
+        XCTAssertEqual(windowed.architecture.flowWarp, .windowed)
+        XCTAssertTrue(ModelWeights.architectureJSON(windowed).contains("\"flow_warp\":\"windowed\""))
     }
 
     func testErrorsNameFileAndKey() throws {
@@ -79,6 +83,10 @@ final class ModelConfigTests: XCTestCase {
         XCTAssertEqual(e?.key, "data.digit_augmentation.scale")
         e = parseError("name: x\nkind: rstg\ndata: {overlap_oversampling: 1.5}\n")
         XCTAssertEqual(e?.key, "data.overlap_oversampling")
+
+        e = parseError("name: x\nkind: rstg\narchitecture: {flow: true, flow_warp: exact}\n")
+        XCTAssertEqual(e?.key, "architecture.flow_warp")
+        XCTAssertTrue(e?.reason.contains("windowed") ?? false)
 
         e = parseError("name: x\nkind: transformer\n")
         XCTAssertEqual(e?.key, "kind")

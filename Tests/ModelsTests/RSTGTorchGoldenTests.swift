@@ -63,6 +63,20 @@ final class RSTGTorchGoldenTests: XCTestCase {
         try assertLogitsMatch(loaded, golden: "rstg_tiny_flow_golden.safetensors", clips: 2)
     }
 
+    /// The same model with `flow_warp: windowed` (Lucas-Kanade proper): the peer's NumPy twin
+    /// `lucas_kanade(..., warp="windowed")`; the fixture's weights are those of `rstg_tiny_flow`, so
+    /// its golden logits must differ from that fixture's for the same clips.
+    func testWindowedFlowRSTGLogitsMatchPyTorch() throws {
+        let loaded = try ModelRegistry.load(try fixture("rstg_tiny_flow_windowed.safetensors").path)
+        XCTAssertEqual(loaded.config.architecture.flowWarp, .windowed)
+        try assertLogitsMatch(loaded, golden: "rstg_tiny_flow_windowed_golden.safetensors", clips: 2)
+        let windowed = try SafeTensors.read(try fixture("rstg_tiny_flow_windowed_golden.safetensors"))
+        let pixelwise = try SafeTensors.read(try fixture("rstg_tiny_flow_golden.safetensors"))
+        XCTAssertEqual(try windowed.tensor(named: "clips").data, try pixelwise.tensor(named: "clips").data)
+        let difference = zip(try windowed.tensor(named: "logits").data, try pixelwise.tensor(named: "logits").data).map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(difference, 1e-3, "the two flows must give different logits")
+    }
+
     func assertLogitsMatch(_ loaded: LoadedModel, golden name: String, clips count: Int = 1) throws {
         let golden = try SafeTensors.read(try fixture(name))
         let clips = try golden.tensor(named: "clips")

@@ -43,7 +43,8 @@ def yaml_keys(text):
     import re
     defaults = {"kind": "rstg", "frames": 10, "size": 64, "backbone_widths": [16, 32, 64], "hidden": 64, "rounds": 3,
                 "space": True, "time": True, "positional": False, "grids": [3, 2, 1], "conv_pool": 4,
-                "residual": False, "backbone_norm": "none", "coordinates": False, "previous_frame": False}
+                "residual": False, "backbone_norm": "none", "coordinates": False, "previous_frame": False,
+                "flow": False, "flow_warp": "pixelwise"}
     out = dict(defaults)
     for key in defaults:
         m = re.search(r"(?:^|[\s{,])" + key + r":\s*(\[[^\]]*\]|[^,}\n#]+)", text, re.M)
@@ -99,6 +100,7 @@ class Peer:
         self.coordinates = a.get("coordinates", False)
         self.previous_frame = a.get("previous_frame", False)
         self.flow = a.get("flow", False)   # two Lucas-Kanade flow channels (lucas_kanade below)
+        self.flow_warp = a.get("flow_warp", "pixelwise")
         self.adj = neighbours(self.grids)
 
     def linear(self, x, name):
@@ -156,7 +158,7 @@ class Peer:
         if self.previous_frame:   # channel 1 = the previous frame (frame 0 repeats itself)
             frames = torch.cat([frames, torch.cat([frames[:b], frames[:(t - 1) * b]])], dim=1)
         if self.flow:   # forward flow into frame t from t-1, / 8; zero at frame 0 (precomputed: flow_channels)
-            frames = torch.cat([frames, flow if flow is not None else flow_channels(frames[:, :1], b)], dim=1)
+            frames = torch.cat([frames, flow if flow is not None else flow_channels(frames[:, :1], b, self.flow_warp)], dim=1)
         maps = self.backbone(frames)                                         # [T*B, C, s, s]
         if self.kind == "mean-lstm":
             x = self.linear(maps.mean((2, 3)), "embed").reshape(t, b, -1)
@@ -217,8 +219,11 @@ def _box(p, r):
     return out.astype(np.float32)
 
 
-def lucas_kanade(a, b, levels=3, iterations=3, radius=2, reg=1e-3):
-    """Flow (dx, dy) at each pixel of plane a [h, w] to plane b (OpticalFlow defaults)."""
+def lucas_kanade(a, b, levels=3, iterations=3, radius=2, reg=1e-3, warp="pixelwise"):
+    """Flow (dx, dy) at each pixel of plane a [h, w] to plane b (OpticalFlow defaults).
+    warp "pixelwise": each pixel's temporal difference at its own flow, then window-summed;
+    "windowed" (Lucas-Kanade proper): pixel i's whole window compared at i's flow,
+    It_j = b(x_j + d_i) - a(x_j), over the window clipped to the image."""
     pa, pb = [a.astype(np.float32)], [b.astype(np.float32)]
     while len(pa) < levels and pa[-1].shape[0] >= 16 and pa[-1].shape[1] >= 16:
         for pyr in (pa, pb):
@@ -241,8 +246,11 @@ def lucas_kanade(a, b, levels=3, iterations=3, radius=2, reg=1e-3):
         sxx, sxy, syy = _box(ix * ix, radius), _box(ix * iy, radius), _box(iy * iy, radius)
         gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
         for _ in range(iterations):
-            it = _bilinear(b_, gx + dx, gy + dy) - a_
-            sxt, syt = _box(ix * it, radius), _box(iy * it, radius)
+            if warp == "windowed":
+                sxt, syt = _windowed_sums(a_, b_, ix, iy, dx, dy, radius)
+            else:
+                it = _bilinear(b_, gx + dx, gy + dy) - a_
+                sxt, syt = _box(ix * it, radius), _box(iy * it, radius)
             a11, a12, a22 = sxx + np.float32(reg), sxy, syy + np.float32(reg)
             det = a11 * a22 - a12 * a12
             ok = det > 1e-12
@@ -254,13 +262,30 @@ def lucas_kanade(a, b, levels=3, iterations=3, radius=2, reg=1e-3):
     return dx, dy
 
 
-def flow_channels(frames, b):
+def _windowed_sums(a, b, ix, iy, dx, dy, r):
+    """(sum_j Ix_j It_j, sum_j Iy_j It_j) over each pixel's window (clipped to the image), with
+    It_j = b(x_j + d_i) - a(x_j): one pass per window offset, all pixels at once."""
+    h, w = a.shape
+    gx, gy = np.meshgrid(np.arange(w), np.arange(h))
+    sxt = np.zeros((h, w), np.float64); syt = np.zeros((h, w), np.float64)
+    for dv in range(-r, r + 1):
+        for du in range(-r, r + 1):
+            u, v = gx + du, gy + dv
+            inside = (u >= 0) & (u < w) & (v >= 0) & (v < h)
+            uc, vc = np.clip(u, 0, w - 1), np.clip(v, 0, h - 1)
+            t = _bilinear(b, uc.astype(np.float32) + dx, vc.astype(np.float32) + dy) - a[vc, uc]
+            sxt += np.where(inside, ix[vc, uc] * t, 0)
+            syt += np.where(inside, iy[vc, uc] * t, 0)
+    return sxt.astype(np.float32), syt.astype(np.float32)
+
+
+def flow_channels(frames, b, warp="pixelwise"):
     """frames [T * B, 1, S, S] (time-major) -> [T * B, 2, S, S]: at frame t the forward flow since t-1
     (Lucas-Kanade from frame t to t-1, negated) / 8; zero for t = 0 (ClipClassifier.motionChannels)."""
     x = frames[:, 0].numpy()
     out = np.zeros((x.shape[0], 2) + x.shape[1:], np.float32)
     for row in range(b, x.shape[0]):
-        dx, dy = lucas_kanade(x[row], x[row - b])
+        dx, dy = lucas_kanade(x[row], x[row - b], warp=warp)
         out[row, 0] = -dx / 8; out[row, 1] = -dy / 8
     return torch.from_numpy(out)
 
@@ -334,7 +359,7 @@ def main():
         # (vidgraph computes them inside its timed end-to-end run).
         flows = [None] * len(batches)
         if peer.flow:
-            flows = [flow_channels(c.transpose(0, 1).reshape(-1, 1, s, s), c.shape[0]) for c in batches]
+            flows = [flow_channels(c.transpose(0, 1).reshape(-1, 1, s, s), c.shape[0], peer.flow_warp) for c in batches]
         with torch.no_grad():
             peer.logits(batches[0], flows[0])  # warm-up
             start = time.perf_counter()

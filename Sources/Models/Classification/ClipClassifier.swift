@@ -51,15 +51,16 @@ extension ClipClassifier {
             channels.append(Tensor.concat([frames.slice(axis: 0, start: 0, end: b),
                                            frames.slice(axis: 0, start: 0, end: (t - 1) * b)], axis: 0))   // row t*B+b <- (t-1)*B+b
         }
-        if a.flow { channels.append(Self.motionChannels(frames, clips: b)) }
+        if a.flow { channels.append(Self.motionChannels(frames, clips: b, warp: a.flowWarp)) }
         return Tensor.concat(channels, axis: 1)                              // [T * B, C_in, S, S]
     }
 
     /// Dense optical flow into every frame from its predecessor, for time-major frames `[T * B, 1, S, S]`
     /// (row t * B + b): `[T * B, 2, S, S]` with (dx, dy) / 8 at each pixel of frame t, the forward
-    /// displacement of its content since frame t-1 (pyramidal Lucas-Kanade, `OpticalFlow` defaults,
-    /// run from I_t to I_{t-1} and negated); zero for frame 0. A constant input: no gradient.
-    static func motionChannels(_ frames: Tensor, clips b: Int) -> Tensor {
+    /// displacement of its content since frame t-1 (pyramidal Lucas-Kanade, `OpticalFlow` defaults
+    /// with the config's `flow_warp`, run from I_t to I_{t-1} and negated); zero for frame 0. A
+    /// constant input: no gradient.
+    static func motionChannels(_ frames: Tensor, clips b: Int, warp: OpticalFlow.Warp = .pixelwise) -> Tensor {
         let rows = frames.shape[0], h = frames.shape[2], w = frames.shape[3], plane = h * w
         let pixels = frames.data
         var out = [Float](repeating: 0, count: rows * 2 * plane)
@@ -70,7 +71,7 @@ extension ClipClassifier {
                 for row in stride(from: b + worker, to: rows, by: workers) {
                     let current = Array(pixels[(row * plane)..<((row + 1) * plane)])
                     let previous = Array(pixels[((row - b) * plane)..<((row - b + 1) * plane)])
-                    let (dx, dy) = OpticalFlow().flow(from: current, to: previous, width: w, height: h)
+                    let (dx, dy) = OpticalFlow(warp: warp).flow(from: current, to: previous, width: w, height: h)
                     let target = base + row * 2 * plane
                     for i in 0..<plane { target[i] = -dx[i] / 8; target[plane + i] = -dy[i] / 8 }
                 }
