@@ -90,4 +90,37 @@ final class SegmentationMotionTests: XCTestCase {
         XCTAssertEqual(fx[24 * w + 32], 2, accuracy: 0.3)
         XCTAssertEqual(MotionCue.fromFrames(previous: nil, current: b, width: w, height: h), [Float](repeating: 0, count: 3 * plane))
     }
+
+    /// `motion_warp: windowed` reaches the cue: a pan is removed as well, an object moving on the
+    /// panning background keeps its residual motion, and an ensemble cannot mix the two flows.
+    func testWindowedMotionWarpConfigAndCue() throws {
+        let w = 64, h = 48, plane = w * h
+        func rgb(_ g: [Float]) -> [Float] { g + g + g }
+        let a = rgb(Self.texture(w, h, frequency: 0.5)), b = rgb(Self.texture(w, h, ox: 2, oy: 0, frequency: 0.5))
+        let cue = MotionCue.fromFrames(previous: a, current: b, width: w, height: h, warp: .windowed)
+        var meanMagnitude: Float = 0
+        for y in 8..<(h - 8) { for x in 8..<(w - 8) { meanMagnitude += cue[2 * plane + y * w + x] } }
+        XCTAssertLessThan(meanMagnitude / Float((h - 16) * (w - 16)), 0.15)
+        XCTAssertNotEqual(cue, MotionCue.fromFrames(previous: a, current: b, width: w, height: h), "the two flows differ")
+
+        func config(_ warp: String?) throws -> SegmentationConfig {
+            try SegmentationConfig(yaml: """
+            name: tiny-\(warp ?? "default")
+            kind: framegraph
+            input: {width: 32, height: 24, frames: 3}
+            architecture: {backbone_widths: [4, 4, 8, 8], key_channels: 4, iterations: 1, motion: true\(warp.map { ", motion_warp: \($0)" } ?? "")}
+            training: {epochs: 1, steps_per_epoch: 1}
+            data: {davis: none, synthetic_clips: 1, synthetic_frames: 4}
+            """, source: "tiny")
+        }
+        XCTAssertEqual(try config(nil).architecture.motionWarp, .pixelwise)
+        XCTAssertEqual(try config("windowed").architecture.motionWarp, .windowed)
+        XCTAssertThrowsError(try config("exact")) { error in
+            XCTAssertTrue("\(error)".contains("motion_warp"), "\(error)")
+        }
+        let models = [FrameGraphSegmenter(config: try config(nil), seed: 1), FrameGraphSegmenter(config: try config("windowed"), seed: 1)]
+        XCTAssertThrowsError(try VideoSegmenter(models: models)) { error in
+            XCTAssertTrue((error as? LocalizedError)?.errorDescription?.contains("windowed") ?? false, "\(error)")
+        }
+    }
 }

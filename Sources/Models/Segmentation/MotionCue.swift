@@ -9,8 +9,10 @@ public enum MotionCue {
     public static let limit: Float = 5
 
     /// From two RGB frames `[3, H, W]` (values 0...1): pyramidal Lucas-Kanade on half-resolution
-    /// gray, global affine removed, upsampled back to H x W. `previous` nil (first frame) gives zeros.
-    public static func fromFrames(previous: [Float]?, current: [Float], width: Int, height: Int) -> [Float] {
+    /// gray (`warp`: see `OpticalFlow.Warp`), global affine removed, upsampled back to H x W.
+    /// `previous` nil (first frame) gives zeros.
+    public static func fromFrames(previous: [Float]?, current: [Float], width: Int, height: Int,
+                                  warp: OpticalFlow.Warp = .pixelwise) -> [Float] {
         let plane = width * height
         guard let previous else { return [Float](repeating: 0, count: 3 * plane) }
         let w2 = max(8, width / 2), h2 = max(8, height / 2)
@@ -20,7 +22,7 @@ public enum MotionCue {
             return OpticalFlow.resizePlane(g, width: width, height: height, toWidth: w2, toHeight: h2)
         }
         // Flow from the current frame back to the previous one, negated: motion of the content at (x, y) since the previous frame.
-        let (bx, by) = OpticalFlow().flow(from: gray(current), to: gray(previous), width: w2, height: h2)
+        let (bx, by) = OpticalFlow(warp: warp).flow(from: gray(current), to: gray(previous), width: w2, height: h2)
         let dx = bx.map { -$0 }, dy = by.map { -$0 }
         return cue(dx: dx, dy: dy, weights: nil, fieldWidth: w2, fieldHeight: h2, width: width, height: height)
     }

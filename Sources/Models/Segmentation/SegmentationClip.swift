@@ -12,8 +12,10 @@ public struct SegmentationClip: Sendable {
     public var motion: [[Float]]
     public var masks: [[Float]]
 
-    /// Builds a clip from RGB images and gray masks, resizing to `width` x `height` and computing motion cues.
-    public init(name: String, images: [RGBImage], masks: [GrayImage], width: Int, height: Int, motion: Bool) {
+    /// Builds a clip from RGB images and gray masks, resizing to `width` x `height` and computing motion
+    /// cues (with `motionWarp`'s flow).
+    public init(name: String, images: [RGBImage], masks: [GrayImage], width: Int, height: Int, motion: Bool,
+                motionWarp: OpticalFlow.Warp = .pixelwise) {
         precondition(images.count == masks.count && !images.isEmpty, "SegmentationClip: \(images.count) images vs \(masks.count) masks")
         self.name = name
         self.width = width
@@ -25,7 +27,7 @@ public struct SegmentationClip: Sendable {
         }
         var cues: [[Float]] = []
         for i in frames.indices {
-            cues.append(motion ? MotionCue.fromFrames(previous: i > 0 ? frames[i - 1] : nil, current: frames[i], width: width, height: height)
+            cues.append(motion ? MotionCue.fromFrames(previous: i > 0 ? frames[i - 1] : nil, current: frames[i], width: width, height: height, warp: motionWarp)
                                : [])
         }
         self.motion = cues

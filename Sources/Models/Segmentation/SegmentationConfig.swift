@@ -1,4 +1,5 @@
 import Foundation
+import Media
 import Yams
 
 /// A frame-graph segmentation model and its training recipe, read from YAML (`configs/segment-*.yaml`).
@@ -25,6 +26,9 @@ public struct SegmentationConfig: Sendable, Equatable {
         public var iterations: Int = 3
         /// Whether 3 motion channels (residual dx, dy, magnitude) are in the input.
         public var motion: Bool = true
+        /// How the motion cue's Lucas-Kanade flow takes its temporal difference (`motion_warp`):
+        /// `pixelwise` (default; the shipped framegraph models) or `windowed` (see `OpticalFlow.Warp`).
+        public var motionWarp: OpticalFlow.Warp = .pixelwise
         /// Whether the 3 RGB channels are in the input (false with motion: true = a motion-only model,
         /// the ablation that shows what appearance adds).
         public var rgb: Bool = true
@@ -139,6 +143,11 @@ public struct SegmentationConfig: Sendable, Equatable {
         architecture.keyChannels = try a.int("key_channels", default: 16, range: 1...1024)
         architecture.iterations = try a.int("iterations", default: 3, range: 0...16)
         architecture.motion = try a.bool("motion", default: true)
+        let warp = try a.string("motion_warp", default: OpticalFlow.Warp.pixelwise.rawValue)
+        guard let motionWarp = OpticalFlow.Warp(rawValue: warp) else {
+            throw a.error("motion_warp", "must be 'pixelwise' or 'windowed', found '\(warp)'")
+        }
+        architecture.motionWarp = motionWarp
         architecture.rgb = try a.bool("rgb", default: true)
         architecture.decoderChannels = try a.int("decoder_channels", default: 0, range: 0...1024)
         guard architecture.rgb || architecture.motion else { throw a.error("rgb", "rgb and motion cannot both be false: the model needs an input") }

@@ -19,7 +19,7 @@ public enum SegmentationData {
     public static func load(_ config: SegmentationConfig, base: URL?, log: (String) -> Void = { _ in }) throws
         -> (train: [SegmentationClip], synthetic: Int, val: [SegmentationClip]) {
         let sw = Int((Double(config.width) * config.training.clipScale).rounded()), sh = Int((Double(config.height) * config.training.clipScale).rounded())
-        let motion = config.architecture.motion
+        let motion = config.architecture.motion, warp = config.architecture.motionWarp
         var train: [SegmentationClip] = []
         var val: [SegmentationClip] = []
         let davis = try davisRoot(config, base: base).map { try DAVISDataset(root: $0) }
@@ -35,14 +35,14 @@ public enum SegmentationData {
             for i in 0..<config.data.syntheticClips {
                 let (frames, masks) = synth.clip(index: i)
                 train.append(SegmentationClip(name: SyntheticVOS.sequenceName(index: i), images: frames, masks: masks,
-                                              width: sw, height: sh, motion: motion))
+                                              width: sw, height: sh, motion: motion, motionWarp: warp))
             }
             log("data: \(config.data.syntheticClips) synthetic clips of \(config.data.syntheticFrames) frames\(textures.isEmpty ? "" : " (DAVIS textures)")")
         }
         let synthetic = train.count
         if let davis {
-            for seq in config.data.train { train.append(try clip(davis, seq, width: sw, height: sh, motion: motion)) }
-            for seq in config.data.val { val.append(try clip(davis, seq, width: config.width, height: config.height, motion: motion)) }
+            for seq in config.data.train { train.append(try clip(davis, seq, width: sw, height: sh, motion: motion, motionWarp: warp)) }
+            for seq in config.data.val { val.append(try clip(davis, seq, width: config.width, height: config.height, motion: motion, motionWarp: warp)) }
             log("data: DAVIS \(davis.root.path): train \(config.data.train.joined(separator: ",")); val \(config.data.val.isEmpty ? "4 held-out synthetic clips" : config.data.val.joined(separator: ","))")
         } else {
             log("data: no DAVIS folder (\(config.data.davis ?? "none")); synthetic clips only, validation on 4 held-out synthetic clips")
@@ -53,13 +53,14 @@ public enum SegmentationData {
             for i in 0..<4 {
                 let (frames, masks) = synth.clip(index: i)
                 val.append(SegmentationClip(name: "val-" + SyntheticVOS.sequenceName(index: i), images: frames, masks: masks,
-                                            width: config.width, height: config.height, motion: motion))
+                                            width: config.width, height: config.height, motion: motion, motionWarp: warp))
             }
         }
         return (train, synthetic, val)
     }
 
-    static func clip(_ davis: DAVISDataset, _ seq: String, width: Int, height: Int, motion: Bool) throws -> SegmentationClip {
+    static func clip(_ davis: DAVISDataset, _ seq: String, width: Int, height: Int, motion: Bool,
+                     motionWarp: OpticalFlow.Warp = .pixelwise) throws -> SegmentationClip {
         let frames = try davis.frames(of: seq)
         var images: [RGBImage] = [], masks: [GrayImage] = []
         for f in frames {
@@ -67,7 +68,7 @@ public enum SegmentationData {
             images.append(try PNGOrJPEG.read(image))
             masks.append(try PNGCodec.readGray(annotation))
         }
-        return SegmentationClip(name: seq, images: images, masks: masks, width: width, height: height, motion: motion)
+        return SegmentationClip(name: seq, images: images, masks: masks, width: width, height: height, motion: motion, motionWarp: motionWarp)
     }
 }
 

@@ -95,14 +95,16 @@ public final class VideoSegmenter {
     /// An ensemble: every graph goes through each model and their probabilities are averaged (before
     /// smoothing, the colour model and the threshold), as ensembles of independently trained networks
     /// are combined (e.g. the test-time averaging of DeepLab or AGNN's multi-scale inference, over
-    /// models instead of scales). The models must take the same input: size, RGB and motion channels.
+    /// models instead of scales). The models must take the same input: size, RGB and motion channels
+    /// (with the same motion flow, `motion_warp`).
     public init(models: [FrameGraphSegmenter], options: Options = Options()) throws {
         guard let first = models.first else { throw ModelLoadError(path: "", reason: "an ensemble needs at least one model") }
         for (k, other) in models.enumerated().dropFirst() {
             let a = first.config, b = other.config
             guard a.width == b.width, a.height == b.height, a.inputChannels == b.inputChannels,
-                  a.architecture.rgb == b.architecture.rgb, a.architecture.motion == b.architecture.motion else {
-                throw ModelLoadError(path: b.name, reason: "cannot join an ensemble with \(a.name): model \(k + 1) takes \(b.width)x\(b.height) input with \(b.inputChannels) channels, the first \(a.width)x\(a.height) with \(a.inputChannels)")
+                  a.architecture.rgb == b.architecture.rgb, a.architecture.motion == b.architecture.motion,
+                  a.architecture.motionWarp == b.architecture.motionWarp else {
+                throw ModelLoadError(path: b.name, reason: "cannot join an ensemble with \(a.name): model \(k + 1) takes \(b.width)x\(b.height) input with \(b.inputChannels) channels (motion flow \(b.architecture.motionWarp.rawValue)), the first \(a.width)x\(a.height) with \(a.inputChannels) (\(a.architecture.motionWarp.rawValue))")
             }
         }
         self.models = models
@@ -174,7 +176,8 @@ public final class VideoSegmenter {
         }
 
         var streams = try (0..<n).map { k in
-            try FrameStream(url: url, start: k * length, end: min((k + 1) * length, total), sizes: sizes, rgb: cfg.architecture.rgb, motion: cfg.architecture.motion)
+            try FrameStream(url: url, start: k * length, end: min((k + 1) * length, total), sizes: sizes, rgb: cfg.architecture.rgb, motion: cfg.architecture.motion,
+                            motionWarp: cfg.architecture.motionWarp)
         }
         let writer = MaskWriteQueue(maxPending: 2 * n)
         var smoothers = [TemporalSmoother](repeating: TemporalSmoother(radius: options.smoothing), count: n)
@@ -334,6 +337,7 @@ struct FrameStream {
     let sizes: [(width: Int, height: Int)]
     let rgb: Bool
     let motion: Bool
+    let motionWarp: OpticalFlow.Warp
     /// Index of the frame in `inputs` (the last one read).
     private(set) var index: Int
     /// Model inputs `[C_in, h, w]` of the current frame, per scale (kept when the stream has run out).
@@ -344,13 +348,15 @@ struct FrameStream {
     private(set) var image = RGBImage(width: 1, height: 1)
     private(set) var width = 0, height = 0
 
-    init(url: URL, start: Int, end: Int, sizes: [(width: Int, height: Int)], rgb: Bool = true, motion: Bool) throws {
+    init(url: URL, start: Int, end: Int, sizes: [(width: Int, height: Int)], rgb: Bool = true, motion: Bool,
+         motionWarp: OpticalFlow.Warp = .pixelwise) throws {
         reader = try VideoReader(url: url, options: VideoReaderOptions(threads: 1))
         path = url.path
         self.end = end
         self.sizes = sizes
         self.rgb = rgb
         self.motion = motion
+        self.motionWarp = motionWarp
         index = start - 1
         inputs = []
         previous = [[Float]?](repeating: nil, count: sizes.count)
@@ -383,7 +389,7 @@ struct FrameStream {
         inputs = sizes.enumerated().map { s, size in
             let x = SegmentationClip.chw(frame.image, width: size.width, height: size.height)   // [3, h, w]
             defer { previous[s] = x }
-            return (rgb ? x : []) + (motion ? MotionCue.fromFrames(previous: previous[s], current: x, width: size.width, height: size.height) : [])
+            return (rgb ? x : []) + (motion ? MotionCue.fromFrames(previous: previous[s], current: x, width: size.width, height: size.height, warp: motionWarp) : [])
         }
         return true
     }
