@@ -143,6 +143,8 @@ public struct OpticalFlow: Sendable {
             let v0 = max(y - r, 0), v1 = min(y + r, h - 1)
             for x in 0..<w {
                 let i = y * w + x
+                // A window without gradient (e.g. SyncMNIST's black background) has b = 0: no update.
+                guard sxx[i] + syy[i] > 0 else { continue }
                 let a11 = sxx[i] + reg, a12 = sxy[i], a22 = syy[i] + reg
                 let det = a11 * a22 - a12 * a12
                 guard det > 1e-12 else { continue }
