@@ -133,4 +133,39 @@ final class ClassifyCLITests: XCTestCase {
         let missing = try run(["classify", mp4s[0], "--model", dir.appendingPathComponent("nope.safetensors").path], expect: 1)
         XCTAssertTrue(missing.stderr.contains("nope.safetensors"), missing.stderr)
     }
+
+    /// `--model` twice: each clip's scores are the mean of the two models' own (embedded `rstg-sync3`
+    /// and `rstg-sync3-narrow`: the same labels and input, other architectures); a model that cannot
+    /// join (a segmenter) is one error line and exit 1, with nothing written.
+    func testEnsembleOfTwoEmbeddedModels() throws {
+        let dir = try temporaryFolder(self)
+        try run(["synth", "syncmnist", "--count", "2", "--split", "test", "--out", dir.appendingPathComponent("data").path])
+        let clips = ["test_000000.mp4", "test_000001.mp4"].map { dir.appendingPathComponent("data/clips/\($0)").path }
+        func scores(_ models: [String], _ name: String) throws -> [[String: Double]] {
+            let out = dir.appendingPathComponent(name + ".jsonl")
+            // One view each (the ensemble's sampling defaults are the first model's: rstg-sync3 adds the reversed view).
+            try run(["classify"] + clips + models.flatMap { ["--model", $0] } + ["--no-reverse", "--top-k", "46", "--out", out.path])
+            return try objects(out).map { o in
+                let labels = try XCTUnwrap(o["labels"] as? [String]), values = try XCTUnwrap(o["scores"] as? [Double])
+                return Dictionary(uniqueKeysWithValues: zip(labels, values))
+            }
+        }
+        let a = try scores(["rstg-sync3"], "a"), b = try scores(["rstg-sync3-narrow"], "b")
+        let both = try scores(["rstg-sync3", "rstg-sync3-narrow"], "ab")
+        XCTAssertEqual(both.count, 2)
+        var apart = 0.0
+        for (k, record) in both.enumerated() {
+            XCTAssertEqual(record.count, 46)
+            for (label, score) in record {
+                XCTAssertEqual(score, (a[k][label]! + b[k][label]!) / 2, accuracy: 2e-6, label)
+                apart = max(apart, abs(a[k][label]! - b[k][label]!))
+            }
+        }
+        XCTAssertGreaterThan(apart, 0.01, "the two models must disagree somewhere")
+        let out = dir.appendingPathComponent("bad.jsonl")
+        let bad = try run(["classify", clips[0], "--model", "rstg-sync3", "--model", "framegraph", "--out", out.path], expect: 1)
+        XCTAssertTrue(bad.stderr.contains("framegraph"), bad.stderr)
+        XCTAssertEqual(bad.stderr.split(separator: "\n").filter { !$0.isEmpty }.count, 1, bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
 }
