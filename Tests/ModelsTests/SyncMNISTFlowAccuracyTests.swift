@@ -7,7 +7,8 @@ import XCTest
 /// digit's true per-frame offset: the intensity-weighted mean flow over the digit's stroke pixels
 /// that no other digit's box covers, against the generator's offset (x 64/100), for every digit and
 /// frame pair of 150 SyncMNIST-5 test clips (MNIST digits 8000-9999 when ../shared/data is there,
-/// procedural digits otherwise). Prints the figures the README quotes.
+/// procedural digits otherwise). Prints the figures the README quotes, with the time per frame pair
+/// (a printed measurement, not an assertion).
 final class SyncMNISTFlowAccuracyTests: XCTestCase {
     func testWindowedFlowMeasuresDigitMotionBetter() throws {
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -23,12 +24,13 @@ final class SyncMNISTFlowAccuracyTests: XCTestCase {
         }
         var medians: [OpticalFlow.Warp: Float] = [:]
         for warp in OpticalFlow.Warp.allCases {
-            let errors = try XCTUnwrap(Self.digitFlowErrors(sync, clips: 150, flow: OpticalFlow(warp: warp)))
+            var seconds = 0.0
+            let errors = try XCTUnwrap(Self.digitFlowErrors(sync, clips: 150, flow: OpticalFlow(warp: warp), seconds: &seconds))
             let sorted = errors.sorted()
             let median = sorted[sorted.count / 2], p90 = sorted[sorted.count * 9 / 10]
             let off = Float(errors.filter { $0 > 1.5 }.count) / Float(errors.count)
-            print(String(format: "SyncMNIST-5 flow (%@ digits, %@): %d digit-frames, median error %.3f px, p90 %.2f px, > 1.5 px %.1f %%",
-                         source, warp.rawValue, errors.count, median, p90, 100 * off))
+            print(String(format: "SyncMNIST-5 flow (%@ digits, %@): %d digit-frames, median error %.3f px, p90 %.2f px, > 1.5 px %.1f %%; %.2f ms per 64x64 frame pair",
+                         source, warp.rawValue, errors.count, median, p90, 100 * off, seconds / (150 * 9) * 1000))
             medians[warp] = median
         }
         XCTAssertLessThan(medians[.windowed]!, 0.15)
@@ -36,7 +38,7 @@ final class SyncMNISTFlowAccuracyTests: XCTestCase {
     }
 
     /// Per digit and frame pair t-1 -> t: |mean forward flow over the digit's own stroke pixels - true offset| in px.
-    static func digitFlowErrors(_ sync: SyncMNIST, clips: Int, flow: OpticalFlow) -> [Float]? {
+    static func digitFlowErrors(_ sync: SyncMNIST, clips: Int, flow: OpticalFlow, seconds: inout Double) -> [Float]? {
         let s = 64, scale: Float = 0.64, side: Float = 28 * 0.64
         var errors: [Float] = []
         for i in 0..<clips {
@@ -44,7 +46,9 @@ final class SyncMNISTFlowAccuracyTests: XCTestCase {
             let n = layout.classes.count
             for t in 1..<frames.count {
                 let current = frames[t].pixels.map { Float($0) / 255 }, previous = frames[t - 1].pixels.map { Float($0) / 255 }
+                let start = Date()
                 let (dx, dy) = flow.flow(from: current, to: previous, width: s, height: s)   // forward flow = -(dx, dy)
+                seconds += Date().timeIntervalSince(start)
                 let boxes = layout.positions[t].map { (Float($0.x) * scale, Float($0.y) * scale) }
                 for d in 0..<n {
                     var sx: Float = 0, sy: Float = 0, sw: Float = 0
