@@ -13,8 +13,7 @@ final class MotionCueQualityTests: XCTestCase {
                             "drift-straight", "horsejump-high", "libby", "paragliding-launch", "scooter-black"]
 
     func testWindowedFlowGivesTheSharperMotionCue() throws {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let root = repo.deletingLastPathComponent().appendingPathComponent("shared/data/davis16-dev")
+        let root = sharedDataFolder().appendingPathComponent("davis16-dev")
         guard FileManager.default.fileExists(atPath: root.path) else { throw XCTSkip("../shared/data not present: \(root.path)") }
         let davis = try DAVISDataset(root: root)
         var means: [OpticalFlow.Warp: Double] = [:]

@@ -11,8 +11,7 @@ import XCTest
 /// (a printed measurement, not an assertion).
 final class SyncMNISTFlowAccuracyTests: XCTestCase {
     func testWindowedFlowMeasuresDigitMotionBetter() throws {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let mnistFolder = repo.deletingLastPathComponent().appendingPathComponent("shared/data/mnist")
+        let mnistFolder = sharedDataFolder().appendingPathComponent("mnist")
         let sync: SyncMNIST
         let source: String
         if FileManager.default.fileExists(atPath: mnistFolder.appendingPathComponent("t10k-images-idx3-ubyte.gz").path) {

@@ -32,3 +32,10 @@ func randomClips(_ b: Int, _ t: Int, _ s: Int, seed: UInt64 = 3) -> Tensor {
     var g = RandomGenerator(seed: seed)
     return Tensor.uniform([b, t, 1, s, s], generator: &g)
 }
+
+/// `../shared/data` beside the repository (or `VIDGRAPH_SHARED_DATA`); it may be absent.
+func sharedDataFolder() -> URL {
+    if let env = ProcessInfo.processInfo.environment["VIDGRAPH_SHARED_DATA"] { return URL(fileURLWithPath: env) }
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return repo.deletingLastPathComponent().appendingPathComponent("shared/data")
+}
