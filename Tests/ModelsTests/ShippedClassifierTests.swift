@@ -41,9 +41,9 @@ final class ShippedClassifierTests: XCTestCase {
         return Double(correct) / Double(count)
     }
 
-    /// rstg-sync3 (wide, fine-tuned with the identity loss, then with overlap oversampling) measured 91.0 % on
-    /// the README's 1000 test clips and 93.6 % on 1000 clips of seed 2026 with this one view (the first
-    /// stage alone: 90.0 / 91.6 %);
+    /// rstg-sync3 (wide, fine-tuned with the identity loss, then with overlap oversampling, then a cycle with
+    /// windowed Lucas-Kanade flow channels, 2026-11-25 session 20) measured 92.5 % on the README's 1000 test
+    /// clips and 94.5 % on 1000 clips of seed 2026 with this one view (the first stage alone: 90.0 / 91.6 %);
     /// 200 clips give a standard error of ~2 points, so 84 % is about 3.5 standard errors below.
     func testRSTGSync3KeepsItsAccuracy() throws {
         let top1 = try accuracy(model: "rstg-sync3", digits: 3, count: 200)
