@@ -10,7 +10,7 @@
 /// - `.windowed`, Lucas-Kanade proper (Bouguet's pyramidal formulation): every window pixel j of
 ///   pixel i is compared at i's flow, `It_j = b(x_j + d_i) - a(x_j)`, so each pixel solves its own
 ///   least-squares problem and the iterations converge.
-/// - `.pixelwise` (the default, what the shipped models were trained with): each pixel's difference is
+/// - `.pixelwise` (the default; the shipped segmenters and the classifiers before session 19): each pixel's difference is
 ///   taken at its own flow, `It_j = b(x_j + d_j) - a(x_j)`, then window-summed (one box filter; about the
 ///   windowed form's cost on SyncMNIST, ~0.5 ms per frame pair). Neighbours with other flows pull on each other: on SyncMNIST digits its median
 ///   error is 0.38 px against 0.07 for `.windowed`, and more than ~3 iterations make it diverge.

@@ -9,14 +9,7 @@ import Tensors
 /// space step). Clips from the test digits (MNIST 8000-9999) of ../shared/data/mnist.
 final class ShippedClassifierTests: XCTestCase {
     func mnist() throws -> MNIST {
-        let data: URL
-        if let env = ProcessInfo.processInfo.environment["VIDGRAPH_SHARED_DATA"] {
-            data = URL(fileURLWithPath: env)
-        } else {
-            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            data = repo.deletingLastPathComponent().appendingPathComponent("shared/data")
-        }
-        let folder = data.appendingPathComponent("mnist")
+        let folder = sharedDataFolder().appendingPathComponent("mnist")
         guard FileManager.default.fileExists(atPath: folder.path) else { throw XCTSkip("../shared/data/mnist not present: \(folder.path)") }
         return try MNIST(directory: folder)
     }
