@@ -11,6 +11,22 @@ final class AppearanceModelTests: XCTestCase {
         return RGBImage(width: 4, height: 2, pixels: px)
     }
 
+    /// The histogram bin of a colour: the top `bitsPerChannel` bits of each channel, red most significant.
+    func bin(_ r: Int, _ g: Int, _ b: Int) -> Int {
+        let bits = AppearanceModel.bitsPerChannel, s = 8 - bits
+        return ((r >> s) << (2 * bits)) | ((g >> s) << bits) | (b >> s)
+    }
+
+    func testBinsKeepTheTopBitsOfEachChannel() {
+        XCTAssertEqual(AppearanceModel.bins, 1 << (3 * AppearanceModel.bitsPerChannel))
+        let px: [UInt8] = [250, 10, 130, 0, 255, 64]
+        px.withUnsafeBufferPointer { p in
+            XCTAssertEqual(AppearanceModel.bin(p, 0), bin(250, 10, 130))
+            XCTAssertEqual(AppearanceModel.bin(p, 3), bin(0, 255, 64))
+        }
+        XCTAssertEqual(bin(255, 255, 255), AppearanceModel.bins - 1)
+    }
+
     func testTableFavoursObjectColoursAndLeavesUnseenColoursAlone() {
         var model = AppearanceModel(weight: 2, stride: 1)
         let p: [Float] = [0.95, 0.9, 0.1, 0.2, 0.95, 0.6, 0.1, 0.5]    // red: 3 confident object, blue: 3 background
@@ -19,7 +35,7 @@ final class AppearanceModelTests: XCTestCase {
         XCTAssertEqual(model.counts.foreground, 3)
         XCTAssertEqual(model.counts.background, 3)
         let table = model.logOddsTable()
-        let red = (15 << 8) | (0 << 4) | 0, blue = (0 << 8) | (0 << 4) | 15, green = 15 << 4
+        let red = bin(250, 10, 10), blue = bin(10, 10, 250), green = bin(10, 250, 10)
         let e = 1 / Double(AppearanceModel.bins)
         XCTAssertEqual(table[red], Float(2 * log((1 + e) / e)), accuracy: 1e-4)
         XCTAssertEqual(table[blue], Float(2 * log(e / (1 + e))), accuracy: 1e-4)
@@ -28,8 +44,8 @@ final class AppearanceModelTests: XCTestCase {
 
     func testRefineAddsTheColourLogOdds() {
         var table = [Float](repeating: 0, count: AppearanceModel.bins)
-        table[(15 << 8)] = 1.5          // red
-        table[15] = -0.5                // blue
+        table[bin(250, 10, 10)] = 1.5          // red
+        table[bin(10, 10, 250)] = -0.5         // blue
         let p: [Float] = [0.5, 0.2, 0.5, 0.9, 0, 1, 0.3, 0.7]
         let refined = AppearanceModel.refine(image: frame(), probabilities: p, table: table)
         func expected(_ q: Float, _ t: Float) -> Float {

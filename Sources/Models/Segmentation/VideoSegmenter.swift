@@ -74,8 +74,9 @@ public final class VideoSegmenter {
         public static let defaultKeyStride = 3
         /// Default temporal smoothing radius (frames on each side).
         public static let defaultSmoothing = 2
-        /// Default weight of the per-video colour model (README, segmentation: chosen on the cross-validation folds).
-        public static let defaultAppearanceWeight: Float = 1.5
+        /// Default weight of the per-video colour model (README, segmentation: chosen on the cross-validation folds,
+        /// with 32 colour levels per channel; 1.5 was the choice at 16 levels).
+        public static let defaultAppearanceWeight: Float = 2.5
         /// Default mask threshold. The training loss weights object pixels by negatives / positives, which
         /// inflates the probabilities of a video's few object pixels; 0.8 was chosen on the cross-validation folds.
         public static let defaultThreshold: Float = 0.8
