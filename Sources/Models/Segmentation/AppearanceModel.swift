@@ -9,8 +9,8 @@ import Media
 ///     a(c) = (H_f(c) + e) / (H_f(c) + H_b(c) + 2e),        e = 1 / bins (Laplace prior),
 ///     p'   = σ(logit p + w · logit a(c)),
 ///
-/// colours quantised to 32 levels per channel (32,768 bins; 16 levels scored lower in cross-validation). A from-scratch model trained on few real
-/// sequences finds the object's place and motion in an unseen video but bleeds past its boundary
+/// colours quantised to 32 levels per channel (32,768 bins; 16 levels scored lower in cross-validation).
+/// A from-scratch model trained on few real sequences finds the object's place and motion in an unseen video but bleeds past its boundary
 /// (README, segmentation); the video's own colours then pull each pixel towards object or
 /// background. The histograms grow with every frame seen, so memory stays fixed (2 x 32,768 counts).
 public struct AppearanceModel: Sendable {
