@@ -38,6 +38,9 @@ public struct ModelConfig: Sendable, Equatable {
         public var positional: Bool = false
         /// Patch grids per frame (3x3, 2x2, 1x1 = 14 nodes).
         public var grids: [Int] = [3, 2, 1]
+        /// RSTG readout: `sum` (the paper's linear readout of the summed node states) or `synchrony`
+        /// (plus per-digit pair votes from the finest grid's nodes, `SynchronyPairReadout`; SyncMNIST labels).
+        public var readout: String = "sum"
         /// Pooled map side for the conv-lstm baseline.
         public var convPool: Int = 4
         /// Residual RSTG steps: `x <- x + step(x)` around every time and space step (keeps the
@@ -225,6 +228,10 @@ public struct ModelConfig: Sendable, Equatable {
         guard !architecture.grids.isEmpty, architecture.grids.allSatisfy({ (1...16).contains($0) }) else {
             throw a.error("grids", "must be a non-empty list of grid sides in 1...16")
         }
+        architecture.readout = try a.string("readout", default: "sum")
+        guard ["sum", "synchrony"].contains(architecture.readout) else {
+            throw a.error("readout", "must be 'sum' or 'synchrony', found '\(architecture.readout)'")
+        }
         architecture.convPool = try a.int("conv_pool", default: 4, range: 1...64)
         architecture.residual = try a.bool("residual", default: false)
         architecture.backboneNorm = try a.string("backbone_norm", default: "none")
@@ -308,6 +315,9 @@ public struct ModelConfig: Sendable, Equatable {
         }
         if data.dataset == "syncmnist" && (frames != SyncMNIST.frameCount || size != SyncMNIST.side) {
             throw root.error("input", "syncmnist clips are \(SyncMNIST.frameCount) frames of \(SyncMNIST.side)x\(SyncMNIST.side); the config says \(frames) frames of \(size)x\(size)")
+        }
+        if architecture.readout == "synchrony" && (kind != "rstg" || !SynchronyPairReadout.supports(classNames: classes)) {
+            throw root.error("architecture", "readout 'synchrony' needs a 'rstg' model with SyncMNIST labels ('a-b' digit pairs and 'none')")
         }
         let testSection = try root.section("test")
         test.reverse = try testSection.bool("reverse", default: false)

@@ -77,6 +77,16 @@ final class RSTGTorchGoldenTests: XCTestCase {
         XCTAssertGreaterThan(difference, 1e-3, "the two flows must give different logits")
     }
 
+    /// The pairwise synchrony readout (`readout: synchrony`) on top of residual steps and BatchNorm,
+    /// two clips: the peer's `pair_votes`.
+    func testSynchronyReadoutRSTGLogitsMatchPyTorch() throws {
+        let loaded = try ModelRegistry.load(try fixture("rstg_tiny_pairs.safetensors").path)
+        XCTAssertEqual(loaded.config.architecture.readout, "synchrony")
+        let gamma = try XCTUnwrap((loaded.model as? RSTGClassifier)?.pairReadout?.gamma.data.first)
+        XCTAssertEqual(gamma, 0.3, "the fixture's readout scale must be non-zero")
+        try assertLogitsMatch(loaded, golden: "rstg_tiny_pairs_golden.safetensors", clips: 2)
+    }
+
     func assertLogitsMatch(_ loaded: LoadedModel, golden name: String, clips count: Int = 1) throws {
         let golden = try SafeTensors.read(try fixture(name))
         let clips = try golden.tensor(named: "clips")

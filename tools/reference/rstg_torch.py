@@ -32,7 +32,8 @@ def load_model(path):
     # The JSON architecture wins; keys it lacks (files written before they existed) come from the YAML config.
     arch = yaml_keys(meta["config"]) if "config" in meta else {}
     arch.update(json.loads(meta["architecture"]) if "architecture" in meta else {})
-    config = {"kind": arch["kind"], "architecture": arch, "input": {"frames": arch["frames"], "size": arch["size"]}}
+    config = {"kind": arch["kind"], "architecture": arch, "input": {"frames": arch["frames"], "size": arch["size"]},
+              "labels": json.loads(meta["labels"]) if "labels" in meta else None}
     if meta.get("format") == "vidgraph.checkpoint.v1":
         tensors = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
     return config, tensors, meta
@@ -101,6 +102,8 @@ class Peer:
         self.previous_frame = a.get("previous_frame", False)
         self.flow = a.get("flow", False)   # two Lucas-Kanade flow channels (lucas_kanade below)
         self.flow_warp = a.get("flow_warp", "pixelwise")
+        self.readout = a.get("readout", "sum")   # sum | synchrony (SynchronyPairReadout.swift)
+        self.classes = config.get("labels") or SYNC_CLASSES   # label order of the pair readout
         self.adj = neighbours(self.grids)
 
     def linear(self, x, name):
@@ -180,7 +183,25 @@ class Peer:
         if self.time:
             x = res(x, self.lstm_seq(x.reshape(t, b * k, d), "final.cell", t).reshape(t * b, k, d))
         pooled = x.reshape(t, b, k, d).mean(0).sum(1)
-        return self.linear(pooled, "classifier")
+        logits = self.linear(pooled, "classifier")
+        if self.readout == "synchrony":
+            logits = logits + self.pair_votes(x.reshape(t, b, k, d))
+        return logits
+
+    def pair_votes(self, states):
+        """Pairwise synchrony readout: states [T, B, K, D] -> pair logits [B, classes]."""
+        fine = states[1:, :, :self.grids[0] ** 2]                               # [T-1, B, F, D], frames 1...
+        s = torch.sigmoid(self.linear(fine, "pair_readout.sync"))               # [T-1, B, F, 1]
+        q = torch.sigmoid(self.linear(fine, "pair_readout.identity"))           # [T-1, B, F, 10]
+        votes = (s * q).sum((0, 2)) / (1 + q.sum((0, 2)))                      # [B, 10]
+        pairs = torch.zeros(10, len(self.classes))
+        offset = torch.zeros(len(self.classes))
+        for j, name in enumerate(self.classes):
+            if name != "none":
+                a, b = (int(v) for v in name.split("-"))
+                pairs[a, j] = pairs[b, j] = 1
+                offset[j] = -1
+        return (votes @ pairs + offset) * (10 * self.w["pair_readout.gamma"])
 
 
 # --- Pyramidal Lucas-Kanade, the NumPy twin of Sources/Media/OpticalFlow.swift (float32 throughout) ---

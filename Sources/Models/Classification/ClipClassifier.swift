@@ -15,6 +15,8 @@ public protocol ClipClassifier: Module {
     var featureWidth: Int { get }
     /// clips `[B, T, 1, S, S]` -> clip representation `[B, D]` (differentiable when GradMode is enabled).
     func features(_ clips: Tensor) -> Tensor
+    /// clips `[B, T, 1, S, S]` -> logits `[B, classes]` (default: classifier(features(clips))).
+    func logits(_ clips: Tensor) -> Tensor
 }
 
 extension ClipClassifier {

@@ -47,10 +47,15 @@ public final class ClipTrainer {
         presenceHead = t.presenceWeight > 0 ? Linear(model.featureWidth, 10, generator: &headGenerator) : nil
         // Zero-initialised like the RSTG classifier (no uninformative logit spread to remove first).
         presenceHead?.weight.assign([Float](repeating: 0, count: presenceHead!.weight.count))
-        syncHead = try Self.nodeHead(weight: t.syncWeight, key: "sync_weight", outputs: 1, model: model, config: config, generator: &headGenerator)
-        identityHead = try Self.nodeHead(weight: t.identityWeight, key: "identity_weight", outputs: 10, model: model, config: config,
-                                         generator: &headGenerator)
-        modules = TrainingModules(model: model, presence: presenceHead, sync: syncHead, identity: identityHead)
+        let ownSync = try Self.nodeHead(weight: t.syncWeight, key: "sync_weight", outputs: 1, model: model, config: config, generator: &headGenerator)
+        let ownIdentity = try Self.nodeHead(weight: t.identityWeight, key: "identity_weight", outputs: 10, model: model, config: config,
+                                            generator: &headGenerator)
+        // With `readout: synchrony` the per-node losses supervise the readout's own heads (part of the model).
+        let pairReadout = (model as? RSTGClassifier)?.pairReadout
+        syncHead = ownSync.map { pairReadout?.sync ?? $0 }
+        identityHead = ownIdentity.map { pairReadout?.identity ?? $0 }
+        modules = TrainingModules(model: model, presence: presenceHead, sync: pairReadout == nil ? ownSync : nil,
+                                  identity: pairReadout == nil ? ownIdentity : nil)
         let adamConfig = t.optimizer == "adamw"
             ? Adam.Config.adamW(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
             : Adam.Config(learningRate: Float(t.learningRate), weightDecay: Float(t.weightDecay))
@@ -130,10 +135,12 @@ public final class ClipTrainer {
         model.setTraining(true)
         optimizer.learningRate = learningRate(at: s)
         var features: Tensor                                           // [B, D]
+        let logits: Tensor                                             // [B, classes]
         var nodeLosses: [Tensor] = []                                  // weighted per-node auxiliary losses
-        if syncHead != nil || identityHead != nil, let rstg = model as? RSTGClassifier {
+        if let rstg = model as? RSTGClassifier {
             let states = rstg.nodeStates(batch.clips)                  // [T, B, K, D]
             features = rstg.readout(states)
+            logits = rstg.logits(states: states)
             let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
             let nodes = states.reshaped([t * b * k, model.featureWidth])  // [T * B * K, D]
             if let syncHead {
@@ -150,8 +157,8 @@ public final class ClipTrainer {
             }
         } else {
             features = model.features(batch.clips)
+            logits = model.classifier(features)
         }
-        let logits = model.classifier(features)                        // [B, classes]
         var loss = Loss.crossEntropy(logits, targets: batch.labels, labelSmoothing: Float(config.training.labelSmoothing))
         if let presenceHead {
             var present = [Float](repeating: 0, count: b * 10)          // [B, 10] multi-hot digit classes
@@ -207,7 +214,7 @@ public final class ClipTrainer {
                 let logits: Tensor
                 if let (head, rstg) = synchrony {
                     let states = rstg.nodeStates(clips)                                    // [T, B, K, D]
-                    logits = rstg.classifier(rstg.readout(states))
+                    logits = rstg.logits(states: states)
                     let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
                     let syncLogits = head(states.reshaped([t * b * k, model.featureWidth])).data  // [T * B * K]
                     scored += syncScores(syncLogits, firstClip: Self.validationFirstClip + start, count: b, builder: rstg.builder)
@@ -232,7 +239,17 @@ public final class ClipTrainer {
                                    reason: "\(source.url.path) is a '\(source.config.kind)' model, this config trains '\(config.kind)'")
         }
         do {
-            try model.load(stateDict: source.model.stateDict())
+            // A source without the synchrony readout (a fine-tune that adds it) starts that readout fresh.
+            let state = source.model.stateDict()
+            let addsReadout = (model as? RSTGClassifier)?.pairReadout != nil && !state.keys.contains { $0.hasPrefix("pair_readout.") }
+            if addsReadout {
+                let own = Set(model.stateDict().keys)
+                if let extra = state.keys.sorted().first(where: { !own.contains($0) }) { throw ModuleError.unexpectedParameter(extra) }
+                if let missing = own.sorted().first(where: { state[$0] == nil && !$0.hasPrefix("pair_readout.") }) {
+                    throw ModuleError.missingParameter(missing)
+                }
+            }
+            try model.load(stateDict: state, strict: !addsReadout)
         } catch let error as ModuleError {
             throw ModelConfigError(source: config.name, key: "training.init_from",
                                    reason: "\(source.url.path) does not fit this config's architecture: \(error.errorDescription ?? "\(error)")")

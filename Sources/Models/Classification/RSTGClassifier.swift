@@ -19,11 +19,13 @@ import Tensors
 ///    `a_i = sum_j alpha_ij m_ij`, `x_i <- LayerNorm(MLP_u([x_i, a_i]))` (optional positional embedding of the cell).
 ///    With `residual: true` every step adds to its input instead: `x <- x + step(x)`.
 /// 4. A final recurrent pass (LSTM over t).
-/// 5. Readout: `y = W_c sum_k mean_t x_{t,k} + b_c` -> logits `[B, classes]`.
+/// 5. Readout: `y = W_c sum_k mean_t x_{t,k} + b_c` -> logits `[B, classes]`; with `readout: synchrony`
+///    plus the per-digit pair votes of `SynchronyPairReadout`.
 ///
 /// Ablations: `space: false` (time-only) drops the space steps; `time: false` (space-only) drops
 /// every LSTM, so frames never exchange information before the temporal mean.
-/// Names: `backbone.conv1.*`, `embed.*`, `time.<r>.cell.*`, `space.<r>.*`, `final.cell.*`, `classifier.*`.
+/// Names: `backbone.conv1.*`, `embed.*`, `time.<r>.cell.*`, `space.<r>.*`, `final.cell.*`, `classifier.*`,
+/// `pair_readout.*`.
 public final class RSTGClassifier: ClipClassifier {
     public let config: ModelConfig
     public let backbone: FrameBackbone
@@ -32,6 +34,8 @@ public final class RSTGClassifier: ClipClassifier {
     public let spaceSteps: [RSTGSpaceStep]
     public let finalStep: RSTGTimeStep?
     public let classifier: Linear
+    /// The pairwise synchrony readout (`readout: synchrony`), nil for the paper's linear readout.
+    public let pairReadout: SynchronyPairReadout?
     public let builder: PatchGraphBuilder
     public var isTraining = true
     private let pairCache = PairCache()
@@ -74,6 +78,9 @@ public final class RSTGClassifier: ClipClassifier {
         // Starting from zero logits removes that pressure.
         classifier.weight.assign([Float](repeating: 0, count: classifier.weight.count))
         classifier.bias?.assign([Float](repeating: 0, count: config.classCount))
+        pairReadout = a.readout == "synchrony"
+            ? SynchronyPairReadout(channels: d, fineCells: a.grids[0] * a.grids[0], classNames: config.classes, generator: &generator)
+            : nil
     }
 
     public var children: [(name: String, module: any Module)] {
@@ -82,6 +89,7 @@ public final class RSTGClassifier: ClipClassifier {
         list += spaceSteps.enumerated().map { ("space.\($0.offset)", $0.element as any Module) }
         if let finalStep { list.append(("final", finalStep)) }
         list.append(("classifier", classifier))
+        if let pairReadout { list.append(("pair_readout", pairReadout)) }
         return list
     }
 
@@ -96,6 +104,19 @@ public final class RSTGClassifier: ClipClassifier {
     /// clips `[B, T, 1, S, S]` -> pooled node states `[B, D]` (logits = classifier of this).
     public func features(_ clips: Tensor) -> Tensor {
         readout(nodeStates(clips))
+    }
+
+    /// clips `[B, T, 1, S, S]` -> logits `[B, classes]`.
+    public func logits(_ clips: Tensor) -> Tensor {
+        logits(states: nodeStates(clips))
+    }
+
+    /// Final node states `[T, B, K, D]` -> logits `[B, classes]`: the linear readout, plus the pair
+    /// votes with `readout: synchrony`.
+    public func logits(states: Tensor) -> Tensor {
+        let linear = classifier(readout(states))                       // [B, classes]
+        guard let pairReadout else { return linear }
+        return linear + pairReadout(states)
     }
 
     /// Final node states `[T, B, K, D]` -> clip representation `[B, D]` (mean over t, sum over nodes).

@@ -1,0 +1,131 @@
+import XCTest
+@testable import Models
+import Layers
+import Tensors
+import Datasets
+
+/// The pairwise synchrony readout (`readout: synchrony`): its votes against the formula computed
+/// element by element, its gradients against finite differences, and a fine-tune that adds it.
+final class SynchronyPairReadoutTests: XCTestCase {
+    /// Random LayerNorm-sized node states `[T, B, K, D]`.
+    func randomStates(_ shape: [Int], seed: UInt64) -> Tensor {
+        var g = RandomGenerator(seed: seed)
+        return Tensor.normal(shape, std: 1, generator: &g)
+    }
+
+    func testVotesAndLogitsFollowTheFormula() throws {
+        var g = RandomGenerator(seed: 4)
+        let readout = SynchronyPairReadout(channels: 5, fineCells: 4, classNames: SyncMNIST.classNames, generator: &g)
+        readout.gamma.assign([0.7])
+        let (t, b, k, d) = (4, 2, 6, 5)
+        let states = randomStates([t, b, k, d], seed: 9)
+        let logits = GradMode.disabled { readout(states) }
+        XCTAssertEqual(logits.shape, [b, 46])
+        let w = readout.sync.weight.data, wb = readout.sync.bias!.data
+        let q = readout.identity.weight.data, qb = readout.identity.bias!.data
+        func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+        for clip in 0..<b {
+            var numerator = [Float](repeating: 0, count: 10), denominator = [Float](repeating: 1, count: 10)
+            for frame in 1..<t {                       // frame 0 does not vote
+                for cell in 0..<4 {                    // only the finest grid's cells vote
+                    let row = Array(states.data[(((frame * b + clip) * k + cell) * d)..<(((frame * b + clip) * k + cell + 1) * d)])
+                    let s = sigmoid(zip(row, w).map(*).reduce(0, +) + wb[0])
+                    for c in 0..<10 {
+                        let p = sigmoid(zip(row, q[(c * d)..<((c + 1) * d)]).map(*).reduce(0, +) + qb[c])
+                        numerator[c] += s * p
+                        denominator[c] += p
+                    }
+                }
+            }
+            let e = zip(numerator, denominator).map(/)
+            for (j, name) in SyncMNIST.classNames.enumerated() {
+                let expected: Float
+                if name == "none" {
+                    expected = 0
+                } else {
+                    let digits = name.split(separator: "-").map { Int($0)! }
+                    expected = 7 * (e[digits[0]] + e[digits[1]] - 1)      // gamma = 10 g = 7
+                }
+                XCTAssertEqual(logits.data[clip * 46 + j], expected, accuracy: 1e-4, "clip \(clip) class \(name)")
+            }
+        }
+    }
+
+    func testGradientsMatchFiniteDifferences() throws {
+        var g = RandomGenerator(seed: 5)
+        let readout = SynchronyPairReadout(channels: 4, fineCells: 4, classNames: SyncMNIST.classNames, generator: &g)
+        readout.gamma.assign([0.3])
+        let states = randomStates([3, 2, 5, 4], seed: 2)
+        states.requiresGrad = true
+        let targets = [7, 45]
+        func loss() -> Tensor { Loss.crossEntropy(readout(states), targets: targets) }
+        readout.zeroGrad()
+        loss().backward()
+        let checked: [(String, Tensor)] = [("states", states), ("gamma", readout.gamma), ("sync.weight", readout.sync.weight),
+                                           ("sync.bias", readout.sync.bias!), ("identity.weight", readout.identity.weight)]
+        let eps: Float = 1e-2
+        for (name, p) in checked {
+            let grad = try XCTUnwrap(p.grad, "no gradient for \(name)")
+            for i in Set([0, p.count / 2, p.count - 1]).sorted() {
+                let saved = p.data[i]
+                p.withMutableData { $0[i] = saved + eps }
+                let plus = Double(GradMode.disabled { loss() }.item)
+                p.withMutableData { $0[i] = saved - eps }
+                let minus = Double(GradMode.disabled { loss() }.item)
+                p.withMutableData { $0[i] = saved }
+                let numeric = Float((plus - minus) / Double(2 * eps))
+                XCTAssertEqual(grad.data[i], numeric, accuracy: 1e-3 + 2e-2 * abs(numeric), "\(name)[\(i)]")
+            }
+        }
+        // Frame 0 and the coarse cells do not vote: no gradient reaches them.
+        let frame0 = states.grad!.data[0..<(2 * 5 * 4)]
+        XCTAssertTrue(frame0.allSatisfy { $0 == 0 })
+        XCTAssertEqual(states.grad!.data[(1 * 2 * 5 + 4) * 4], 0, "a coarse cell of frame 1")
+    }
+
+    /// A fine-tune that adds the readout to a model without it starts from that model's logits (g = 0).
+    func testFineTuneAddsTheReadoutAndStartsAsItsSource() throws {
+        let folder = try temporaryFolder(self)
+        let sourceConfig = try tinyConfig(extraArchitecture: ", positional: true, residual: true")
+        let source = ModelFactory.make(sourceConfig, seed: 3)
+        let classifier = try XCTUnwrap(source.namedParameters().first { $0.name == "classifier.weight" }?.tensor)
+        var g = RandomGenerator(seed: 8)
+        classifier.assign(Tensor.normal(classifier.shape, std: 0.5, generator: &g).data)
+        let file = folder.appendingPathComponent("source.safetensors")
+        try ModelWeights.save(source, to: file, trainedWith: "test")
+
+        let config = try tinyConfig(extraArchitecture: ", positional: true, residual: true, readout: synchrony")
+        let trainer = try ClipTrainer(config: config, mnist: nil)
+        let loaded = try ModelRegistry.load(file.path)
+        try trainer.initialize(from: loaded)
+        let rstg = try XCTUnwrap(trainer.model as? RSTGClassifier)
+        XCTAssertNotNil(rstg.pairReadout)
+        rstg.setTraining(false)
+        loaded.model.setTraining(false)
+        let clips = randomClips(2, 10, 64, seed: 6)
+        let before = GradMode.disabled { loaded.model.logits(clips) }
+        let after = GradMode.disabled { rstg.logits(clips) }
+        for i in 0..<before.count { XCTAssertEqual(after.data[i], before.data[i], accuracy: 1e-5) }
+        // The readout counts: a non-zero g moves the logits.
+        rstg.pairReadout!.gamma.assign([0.5])
+        let moved = GradMode.disabled { rstg.logits(clips) }
+        XCTAssertGreaterThan(zip(moved.data, before.data).map { abs($0 - $1) }.max()!, 0.01)
+
+        // The other way round is an error: a model with the readout does not fit a config without it.
+        let withReadout = folder.appendingPathComponent("with.safetensors")
+        try ModelWeights.save(rstg, to: withReadout, trainedWith: "test")
+        let plain = try ClipTrainer(config: sourceConfig, mnist: nil)
+        XCTAssertThrowsError(try plain.initialize(from: try ModelRegistry.load(withReadout.path)))
+    }
+
+    func testConfigErrors() {
+        for yaml in ["name: x\nkind: rstg\narchitecture: {readout: max}\n",
+                     "name: x\nkind: mean-lstm\narchitecture: {readout: synchrony}\n",
+                     "name: x\nkind: rstg\nclasses: [a, b, c]\narchitecture: {readout: synchrony}\ndata: {dataset: syncmnist}\n"] {
+            XCTAssertThrowsError(try ModelConfig(yaml: yaml, source: "bad.yaml"), yaml) { error in
+                XCTAssertTrue((error as? ModelConfigError)?.key.hasPrefix("architecture") ?? false || (error as? ModelConfigError)?.key == "classes",
+                              "\(error)")
+            }
+        }
+    }
+}
