@@ -129,3 +129,29 @@ final class SynchronyPairReadoutTests: XCTestCase {
         }
     }
 }
+
+/// A fine-tune into finer patch grids keeps the learned positional rows of the cells both grids have.
+final class RegridFineTuneTests: XCTestCase {
+    func testFineTuneIntoFinerGridsKeepsSharedCells() throws {
+        let folder = try temporaryFolder(self)
+        let source = ModelFactory.make(try tinyConfig(extraArchitecture: ", positional: true, residual: true"), seed: 3)
+        let file = folder.appendingPathComponent("source.safetensors")
+        try ModelWeights.save(source, to: file, trainedWith: "test")
+        let config = try tinyConfig(extraArchitecture: ", positional: true, residual: true, grids: [4, 3, 2, 1], readout: synchrony")
+        let trainer = try ClipTrainer(config: config, mnist: nil)
+        try trainer.initialize(from: try ModelRegistry.load(file.path))
+        let old = source.stateDict(), new = trainer.model.stateDict()
+        let position = try XCTUnwrap(new["space.0.position"]), before = try XCTUnwrap(old["space.0.position"])
+        XCTAssertEqual(position.shape, [30, 8])
+        XCTAssertEqual(before.shape, [14, 8])
+        // New cell order: 16 of 4x4, then 9 of 3x3, 4 of 2x2, 1 of 1x1; the old: 9, 4, 1.
+        XCTAssertEqual(Array(position.data[(16 * 8)..<(30 * 8)]), before.data)
+        XCTAssertNotEqual(Array(position.data[0..<8]), Array(before.data[0..<8]))
+        for (name, tensor) in old where !name.hasSuffix(".position") {
+            XCTAssertEqual(new[name]?.data, tensor.data, name)
+        }
+        // The model runs with 30 nodes per frame.
+        let logits = GradMode.disabled { trainer.model.logits(randomClips(1, 10, 64)) }
+        XCTAssertEqual(logits.shape, [1, 46])
+    }
+}

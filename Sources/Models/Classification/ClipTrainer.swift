@@ -240,7 +240,9 @@ public final class ClipTrainer {
         }
         do {
             // A source without the synchrony readout (a fine-tune that adds it) starts that readout fresh.
-            let state = source.model.stateDict()
+            var state = source.model.stateDict()
+            let (oldGrids, newGrids) = (source.config.architecture.grids, config.architecture.grids)
+            if oldGrids != newGrids { state = Self.regridPositions(state, from: oldGrids, to: newGrids, fresh: model.stateDict()) }
             let addsReadout = (model as? RSTGClassifier)?.pairReadout != nil && !state.keys.contains { $0.hasPrefix("pair_readout.") }
             if addsReadout {
                 let own = Set(model.stateDict().keys)
@@ -254,6 +256,27 @@ public final class ClipTrainer {
             throw ModelConfigError(source: config.name, key: "training.init_from",
                                    reason: "\(source.url.path) does not fit this config's architecture: \(error.errorDescription ?? "\(error)")")
         }
+    }
+
+    /// A fine-tune into other patch grids (e.g. `[4, 3, 2, 1]` from `[3, 2, 1]`): every positional
+    /// embedding `*.position` `[cells, D]` of `state` is rebuilt for the new cells, a cell that both
+    /// grid lists have (same side, row, column) keeping its learned row and a new one its fresh row
+    /// from `fresh` (this model's initialisation). The other tensors do not depend on the grids.
+    static func regridPositions(_ state: [String: Tensor], from oldGrids: [Int], to newGrids: [Int],
+                                fresh: [String: Tensor]) -> [String: Tensor] {
+        let oldCells = PatchGraphBuilder(gridSizes: oldGrids).cells, newCells = PatchGraphBuilder(gridSizes: newGrids).cells
+        var result = state
+        for (name, old) in state where name.hasSuffix(".position") && old.rank == 2 && old.shape[0] == oldCells.count {
+            guard let initial = fresh[name], initial.shape == [newCells.count, old.shape[1]] else { continue }
+            let d = old.shape[1]
+            var rows = initial.data
+            for (i, cell) in newCells.enumerated() {
+                guard let j = oldCells.firstIndex(where: { $0.gridSize == cell.gridSize && $0.row == cell.row && $0.col == cell.col }) else { continue }
+                for c in 0..<d { rows[i * d + c] = old.data[j * d + c] }
+            }
+            result[name] = Tensor(rows, shape: [newCells.count, d])
+        }
+        return result
     }
 
     /// Writes model + optimiser + step to `url` (atomically, via a temporary name).
