@@ -9,7 +9,12 @@ import Tensors
 /// (self included; A = 1 for neighbours by the graph's spatial + cross-scale edges, so the
 /// adjacency biases attention softly, beta learned, initialised to 1), and update
 /// `x_i' = LayerNorm(MLP_update([x_i, a_i]))`.
-/// Names: `send.*`, `query.*`, `key.*`, `update.*`, `norm.*`, `adjacency_bias`, `position` `[P, C]`.
+/// Optional motion affinities (`affinities` M > 0): M per-pair features phi_ij (e.g. how alike the
+/// motions of cells i and j are, a constant input) enter the send MLP's first layer and the
+/// attention score: `m_ij = W_2 ReLU(W_1 [h_i, h_j] + b_1 + W_phi phi_ij) + b_2`,
+/// `score_ij += beta_phi . phi_ij`, with W_phi `[H, M]` and beta_phi `[M]` starting at zero.
+/// Names: `send.*`, `query.*`, `key.*`, `update.*`, `norm.*`, `adjacency_bias`, `position` `[P, C]`,
+/// `motion_message` `[H, M]`, `motion_attention` `[M]`.
 public final class RSTGSpaceStep: Module {
     let send: GraphMLP
     let query: Linear
@@ -20,10 +25,14 @@ public final class RSTGSpaceStep: Module {
     public let adjacencyBias: Tensor
     /// `[P, C]` positional embedding per cell index within the frame, or nil.
     public let position: Tensor?
+    /// `[H, M]` weight of the motion affinities in the send MLP's first layer, or nil.
+    public let motionMessage: Tensor?
+    /// `[M]` weight of the motion affinities in the attention score, or nil.
+    public let motionAttention: Tensor?
     public let channels: Int
     public var isTraining = true
 
-    public init(channels: Int, hidden: Int? = nil, positions: Int? = nil, generator: inout RandomGenerator) {
+    public init(channels: Int, hidden: Int? = nil, positions: Int? = nil, affinities: Int = 0, generator: inout RandomGenerator) {
         let h = hidden ?? channels
         self.channels = channels
         send = GraphMLP(2 * channels, h, channels, generator: &generator)
@@ -33,10 +42,13 @@ public final class RSTGSpaceStep: Module {
         norm = LayerNorm(channels)
         adjacencyBias = Tensor([1], shape: [1], requiresGrad: true)
         position = positions.map { Tensor.normal([$0, channels], std: 0.02, generator: &generator, requiresGrad: true) }
+        motionMessage = affinities > 0 ? Tensor.zeros([h, affinities], requiresGrad: true) : nil
+        motionAttention = affinities > 0 ? Tensor.zeros([affinities], requiresGrad: true) : nil
     }
 
     public var ownParameters: [(name: String, tensor: Tensor)] {
         [("adjacency_bias", adjacencyBias)] + (position.map { [("position", $0)] } ?? [])
+            + (motionMessage.map { [("motion_message", $0)] } ?? []) + (motionAttention.map { [("motion_attention", $0)] } ?? [])
     }
     public var children: [(name: String, module: any Module)] {
         [("send", send), ("query", query), ("key", key), ("update", update), ("norm", norm)]
@@ -81,20 +93,27 @@ public final class RSTGSpaceStep: Module {
         return callAsFunction(x, pairs: pairs)
     }
 
-    /// As above with precomputed `framePairs`.
-    public func callAsFunction(_ x: Tensor, pairs: FramePairs) -> Tensor {
+    /// As above with precomputed `framePairs`; `affinity` `[E, M]` (edge order of `pairs`) when the
+    /// step has motion affinities.
+    public func callAsFunction(_ x: Tensor, pairs: FramePairs, affinity: Tensor? = nil) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == channels, "RSTGSpaceStep: input \(x.shape), expected [N, \(channels)]")
+        precondition((affinity == nil) == (motionMessage == nil), "RSTGSpaceStep: motion affinities given to a step without them, or missing")
         let adj = pairs.adjacency
         let e = adj.edgeCount
         var h = x
         if let position { h = x + position.indexSelect(axis: 0, indices: pairs.slot) }     // [N, C]
         let hi = h.indexSelect(axis: 0, indices: adj.targets)                              // [E, C]
         let hj = h.indexSelect(axis: 0, indices: adj.sources)                              // [E, C]
-        let messages = send(Tensor.concat([hi, hj], axis: 1))                              // [E, C]
+        var firstLayer = send.first(Tensor.concat([hi, hj], axis: 1))                      // [E, H]
+        if let affinity, let motionMessage { firstLayer = firstLayer + Tensor.matmul(affinity, motionMessage, transposeB: true) }
+        let messages = send.second(firstLayer.relu())                                      // [E, C]
         let q = query(h).indexSelect(axis: 0, indices: adj.targets)                        // [E, C]
         let k = key(h).indexSelect(axis: 0, indices: adj.sources)                          // [E, C]
-        let scores = (q * k).sum(axis: 1, keepDims: true) * (1 / Float(channels).squareRoot())
+        var scores = (q * k).sum(axis: 1, keepDims: true) * (1 / Float(channels).squareRoot())
             + adjacencyBias * Tensor(pairs.neighbour, shape: [e, 1])                       // [E, 1]
+        if let affinity, let motionAttention {
+            scores = scores + Tensor.matmul(affinity, motionAttention.reshaped([motionAttention.count, 1]))   // [E, 1]
+        }
         let alpha = scores.segmentSoftmax(adj.byTarget)                                    // [E, 1]
         let gathered = (messages * alpha).segmentSum(adj.byTarget)                         // [N, C]
         return norm(update(Tensor.concat([x, gathered], axis: 1)))

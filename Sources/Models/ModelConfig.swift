@@ -38,6 +38,8 @@ public struct ModelConfig: Sendable, Equatable {
         public var positional: Bool = false
         /// Patch grids per frame (3x3, 2x2, 1x1 = 14 nodes).
         public var grids: [Int] = [3, 2, 1]
+        /// RSTG space steps also see how alike the motions of two cells are (`MotionAffinity`; needs `flow`).
+        public var motionAffinity: Bool = false
         /// RSTG readout: `sum` (the paper's linear readout of the summed node states) or `synchrony`
         /// (plus per-digit pair votes from the finest grid's nodes, `SynchronyPairReadout`; SyncMNIST labels).
         public var readout: String = "sum"
@@ -246,6 +248,10 @@ public struct ModelConfig: Sendable, Equatable {
             throw a.error("flow_warp", "must be 'pixelwise' or 'windowed', found '\(warp)'")
         }
         architecture.flowWarp = flowWarp
+        architecture.motionAffinity = try a.bool("motion_affinity", default: false)
+        if architecture.motionAffinity && !architecture.flow {
+            throw a.error("motion_affinity", "needs 'flow: true' (the affinities compare the cells' optical flow)")
+        }
         architecture.regionsPerFrame = try a.int("regions_per_frame", default: 4, range: 1...256)
         architecture.gcnLayers = try a.int("gcn_layers", default: 3, range: 1...16)
         architecture.regionSource = try a.string("region_source", default: "components")

@@ -102,6 +102,7 @@ class Peer:
         self.previous_frame = a.get("previous_frame", False)
         self.flow = a.get("flow", False)   # two Lucas-Kanade flow channels (lucas_kanade below)
         self.flow_warp = a.get("flow_warp", "pixelwise")
+        self.motion_affinity = a.get("motion_affinity", False)   # MotionAffinity.swift
         self.readout = a.get("readout", "sum")   # sum | synchrony (SynchronyPairReadout.swift)
         self.classes = config.get("labels") or SYNC_CLASSES   # label order of the pair readout
         self.adj = neighbours(self.grids)
@@ -138,17 +139,42 @@ class Peer:
     def mlp(self, x, name):
         return self.linear(F.relu(self.linear(x, name + ".0")), name + ".2")
 
-    def space_step(self, x, r):
-        """x [F, K, D] per frame -> [F, K, D]."""
+    def motion_affinities(self, frames):
+        """Backbone input frames [F, C_in, S, S] (gray first, flow dx, dy last) -> phi [F, K(i), K(j), 3]."""
+        _, _, hh, ww = frames.shape
+        gray, dx, dy = frames[:, 0], frames[:, -2], frames[:, -1]
+        us, cs = [], []
+        for n in self.grids:
+            for r in range(n):
+                for c in range(n):
+                    y0, y1 = (r * hh) // n, -(-((r + 1) * hh) // n)
+                    x0, x1 = (c * ww) // n, -(-((c + 1) * ww) // n)
+                    g = gray[:, y0:y1, x0:x1]
+                    mass = g.sum((1, 2))
+                    mx, my = (g * dx[:, y0:y1, x0:x1]).sum((1, 2)), (g * dy[:, y0:y1, x0:x1]).sum((1, 2))
+                    us.append(torch.stack([mx, my], -1) / (mass[:, None] + 1e-6))
+                    cs.append(mass / (mass + 5))
+        u, c = torch.stack(us, 1), torch.stack(cs, 1)                      # [F, K, 2], [F, K]
+        d2 = ((u[:, :, None, :] - u[:, None, :, :]) ** 2).sum(-1)          # [F, K(i), K(j)]
+        weight = (c[:, :, None] * c[:, None, :]).sqrt()
+        return torch.stack([torch.exp(-d2 / s ** 2) * weight for s in (0.04, 0.1, 0.25)], -1)
+
+    def space_step(self, x, r, phi=None):
+        """x [F, K, D] per frame -> [F, K, D]; phi [F, K, K, M] motion affinities (motion_affinity models)."""
         p = f"space.{r}"
         d = x.shape[-1]
         h = x + self.w[p + ".position"] if (p + ".position") in self.w else x
         k = x.shape[1]
         hi = h.unsqueeze(2).expand(-1, k, k, d)   # target i
         hj = h.unsqueeze(1).expand(-1, k, k, d)   # source j
-        m = self.mlp(torch.cat([hi, hj], -1), p + ".send")                 # [F, K, K, D]
+        first = self.linear(torch.cat([hi, hj], -1), p + ".send.0")         # [F, K, K, H]
+        if phi is not None:
+            first = first + phi @ self.w[p + ".motion_message"].t()
+        m = self.linear(F.relu(first), p + ".send.2")                       # [F, K, K, D]
         q, kk = self.linear(h, p + ".query"), self.linear(h, p + ".key")
         scores = torch.einsum("fid,fjd->fij", q, kk) / math.sqrt(d) + self.w[p + ".adjacency_bias"] * self.adj.t()
+        if phi is not None:
+            scores = scores + phi @ self.w[p + ".motion_attention"]
         alpha = scores.softmax(-1)
         g = torch.einsum("fij,fijd->fid", alpha, m)
         y = self.mlp(torch.cat([x, g], -1), p + ".update")
@@ -171,6 +197,7 @@ class Peer:
             x = F.relu(self.linear(F.adaptive_avg_pool2d(maps, pp).reshape(t * b, -1), "embed")).reshape(t, b, -1)
             return self.linear(self.lstm_seq(x, "lstm", t)[-1], "classifier")
         nodes = torch.cat([F.adaptive_avg_pool2d(maps, n).flatten(2).transpose(1, 2) for n in self.grids], 1)  # [T*B, K, C]
+        phi = self.motion_affinities(frames) if self.motion_affinity else None
         k = nodes.shape[1]
         x = self.linear(nodes, "embed")                                       # [T*B, K, D]
         d = x.shape[-1]
@@ -179,7 +206,7 @@ class Peer:
             if self.time:
                 x = res(x, self.lstm_seq(x.reshape(t, b * k, d), f"time.{r}.cell", t).reshape(t * b, k, d))
             if self.space:
-                x = res(x, self.space_step(x, r))
+                x = res(x, self.space_step(x, r, phi))
         if self.time:
             x = res(x, self.lstm_seq(x.reshape(t, b * k, d), "final.cell", t).reshape(t * b, k, d))
         pooled = x.reshape(t, b, k, d).mean(0).sum(1)

@@ -243,15 +243,19 @@ public final class ClipTrainer {
             var state = source.model.stateDict()
             let (oldGrids, newGrids) = (source.config.architecture.grids, config.architecture.grids)
             if oldGrids != newGrids { state = Self.regridPositions(state, from: oldGrids, to: newGrids, fresh: model.stateDict()) }
-            let addsReadout = (model as? RSTGClassifier)?.pairReadout != nil && !state.keys.contains { $0.hasPrefix("pair_readout.") }
-            if addsReadout {
-                let own = Set(model.stateDict().keys)
+            // So does one without motion affinities (their weights start at zero, the steps unchanged).
+            func addedByFineTune(_ name: String) -> Bool {
+                name.hasPrefix("pair_readout.") || name.hasSuffix(".motion_message") || name.hasSuffix(".motion_attention")
+            }
+            let own = Set(model.stateDict().keys)
+            let addsModules = own.contains { state[$0] == nil && addedByFineTune($0) }
+            if addsModules {
                 if let extra = state.keys.sorted().first(where: { !own.contains($0) }) { throw ModuleError.unexpectedParameter(extra) }
-                if let missing = own.sorted().first(where: { state[$0] == nil && !$0.hasPrefix("pair_readout.") }) {
+                if let missing = own.sorted().first(where: { state[$0] == nil && !addedByFineTune($0) }) {
                     throw ModuleError.missingParameter(missing)
                 }
             }
-            try model.load(stateDict: state, strict: !addsReadout)
+            try model.load(stateDict: state, strict: !addsModules)
         } catch let error as ModuleError {
             throw ModelConfigError(source: config.name, key: "training.init_from",
                                    reason: "\(source.url.path) does not fit this config's architecture: \(error.errorDescription ?? "\(error)")")

@@ -22,6 +22,8 @@ struct FactorizedSpaceStep {
     let update: [String: Tensor]
     let adjacencyBias: Tensor     // [1]
     let position: Tensor?         // [P, C]
+    let motionMessage: Tensor?    // [H, M]
+    let motionAttention: Tensor?  // [M]
     let channels: Int
 
     init(_ step: RSTGSpaceStep) {
@@ -35,11 +37,15 @@ struct FactorizedSpaceStep {
         update = p.filter { $0.key.hasPrefix("update.") || $0.key.hasPrefix("norm.") }
         adjacencyBias = p["adjacency_bias"]!
         position = p["position"]
+        motionMessage = p["motion_message"]
+        motionAttention = p["motion_attention"]
         channels = step.channels
     }
 
-    /// x `[N, C]` with the frame pairs of `RSTGSpaceStep.framePairs` -> `[N, C]`.
-    func callAsFunction(_ x: Tensor, pairs: PairCache.Pairs) -> Tensor {
+    /// x `[N, C]` with the frame pairs of `RSTGSpaceStep.framePairs` (and the motion affinities
+    /// `[E, M]` in their edge order, for a step that has them) -> `[N, C]`.
+    func callAsFunction(_ x: Tensor, pairs: PairCache.Pairs, affinity: Tensor? = nil) -> Tensor {
+        precondition((affinity == nil) == (motionMessage == nil), "FactorizedSpaceStep: motion affinities given to a step without them, or missing")
         let c = channels
         let adj = pairs.adjacency
         let e = adj.edgeCount
@@ -53,15 +59,22 @@ struct FactorizedSpaceStep {
         let keys = Tensor.matmul(h, keyWeight, transposeB: true) + keyBias                     // [N, C]
         let pooled: Tensor                                                                     // [N, H]
         if !GradMode.isEnabled {
+            let motion = affinity.flatMap { a in motionMessage.flatMap { w in motionAttention.map { (a, w, $0) } } }
             pooled = Self.attentionPooling(towardTarget: towardTarget, fromSource: fromSource, queries: queries, keys: keys,
-                                           pairs: pairs, adjacencyBias: adjacencyBias.data[0])
+                                           pairs: pairs, adjacencyBias: adjacencyBias.data[0],
+                                           motion: motion.map { (affinity: $0.0.data, message: $0.1.data, attention: $0.2.data) })
         } else {
-            let hidden = (towardTarget.indexSelect(axis: 0, indices: adj.targets)
-                + fromSource.indexSelect(axis: 0, indices: adj.sources)).relu()                // [E, H]
+            var preActivation = towardTarget.indexSelect(axis: 0, indices: adj.targets)
+                + fromSource.indexSelect(axis: 0, indices: adj.sources)                        // [E, H]
+            if let affinity, let motionMessage { preActivation = preActivation + Tensor.matmul(affinity, motionMessage, transposeB: true) }
+            let hidden = preActivation.relu()                                                  // [E, H]
             let q = queries.indexSelect(axis: 0, indices: adj.targets)                          // [E, C]
             let k = keys.indexSelect(axis: 0, indices: adj.sources)                             // [E, C]
-            let scores = (q * k).sum(axis: 1, keepDims: true) * (1 / Float(c).squareRoot())
+            var scores = (q * k).sum(axis: 1, keepDims: true) * (1 / Float(c).squareRoot())
                 + adjacencyBias * Tensor(pairs.neighbour, shape: [e, 1])                       // [E, 1]
+            if let affinity, let motionAttention {
+                scores = scores + Tensor.matmul(affinity, motionAttention.reshaped([motionAttention.count, 1]))   // [E, 1]
+            }
             let alpha = scores.segmentSoftmax(adj.byTarget)                                    // [E, 1]
             pooled = (hidden * alpha).segmentSum(adj.byTarget)                                 // [N, H]
         }
@@ -79,10 +92,15 @@ extension FactorizedSpaceStep {
     /// Inference (no tape): the attention-pooled first-layer messages of every node in one pass,
     /// without the `[E, H]` and `[E, C]` edge tensors. For target i and its edges e = (j -> i):
     /// `s_e = q_i . k_j / sqrt(C) + beta n_e`, `alpha = softmax_e(s)`,
-    /// `pooled_i = sum_e alpha_e ReLU(t_i + f_j)`: the same values as the taped path.
+    /// `pooled_i = sum_e alpha_e ReLU(t_i + f_j)`: the same values as the taped path; with `motion`
+    /// (affinities phi `[E, M]`, W_phi `[H, M]`, beta_phi `[M]`, row-major) `s_e += beta_phi . phi_e`
+    /// and `W_phi phi_e` joins the ReLU's argument.
     /// towardTarget t, fromSource f `[N, H]`; queries, keys `[N, C]` -> `[N, H]`.
     static func attentionPooling(towardTarget: Tensor, fromSource: Tensor, queries: Tensor, keys: Tensor,
-                                 pairs: PairCache.Pairs, adjacencyBias beta: Float) -> Tensor {
+                                 pairs: PairCache.Pairs, adjacencyBias beta: Float,
+                                 motion: (affinity: [Float], message: [Float], attention: [Float])? = nil) -> Tensor {
+        let m = motion?.attention.count ?? 0
+        let phi = motion?.affinity ?? [], wPhi = motion?.message ?? [], betaPhi = motion?.attention ?? []
         let n = towardTarget.shape[0], hd = towardTarget.shape[1], c = queries.shape[1]
         let rowPtr = pairs.adjacency.byTarget.rowPtr, order = pairs.adjacency.byTarget.order
         let sources = pairs.adjacency.sources, neighbour = pairs.neighbour
@@ -98,6 +116,7 @@ extension FactorizedSpaceStep {
                             let workers = Swift.max(1, Swift.min(ComputeThreads.count, n / 256))
                             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                                 var scores = [Float]()
+                                var extra = [Float](repeating: 0, count: m > 0 ? hd : 0)
                                 for i in (n * worker / workers)..<(n * (worker + 1) / workers) {
                                     let edges = Int(rowPtr[i])..<Int(rowPtr[i + 1])
                                     guard !edges.isEmpty else { continue }
@@ -107,15 +126,27 @@ extension FactorizedSpaceStep {
                                         let e = Int(order[pos]), kj = k + Int(sources[e]) * c
                                         var dot: Float = 0
                                         for ch in 0..<c { dot += qi[ch] * kj[ch] }
-                                        scores.append(dot * scale + beta * neighbour[e])
+                                        var motionScore: Float = 0
+                                        for a in 0..<m { motionScore += betaPhi[a] * phi[e * m + a] }
+                                        scores.append(dot * scale + beta * neighbour[e] + motionScore)
                                     }
                                     let top = scores.max()!
                                     var total: Float = 0
                                     for s in scores.indices { scores[s] = Foundation.exp(scores[s] - top); total += scores[s] }
                                     let row = o + i * hd, ti = t + i * hd
                                     for (s, pos) in edges.enumerated() {
-                                        let fj = f + Int(sources[Int(order[pos])]) * hd, alpha = scores[s] / total
-                                        for ch in 0..<hd { row[ch] += alpha * Swift.max(0, ti[ch] + fj[ch]) }
+                                        let e = Int(order[pos])
+                                        let fj = f + Int(sources[e]) * hd, alpha = scores[s] / total
+                                        if m > 0 {
+                                            for ch in 0..<hd {
+                                                var v: Float = 0
+                                                for a in 0..<m { v += wPhi[ch * m + a] * phi[e * m + a] }
+                                                extra[ch] = v
+                                            }
+                                            for ch in 0..<hd { row[ch] += alpha * Swift.max(0, ti[ch] + fj[ch] + extra[ch]) }
+                                        } else {
+                                            for ch in 0..<hd { row[ch] += alpha * Swift.max(0, ti[ch] + fj[ch]) }
+                                        }
                                     }
                                 }
                             }

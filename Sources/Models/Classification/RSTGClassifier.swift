@@ -16,7 +16,8 @@ import Tensors
 /// 3. `rounds` x [time step -> space step]:
 ///    time: per node position an LSTM over t: `h_t = LSTM(x_t, h_{t-1})`, `x <- h`;
 ///    space (per frame): `m_ij = MLP_s([x_i, x_j])`, `alpha_ij = softmax_j(q_i.k_j / sqrt(D) + beta A_ij)`,
-///    `a_i = sum_j alpha_ij m_ij`, `x_i <- LayerNorm(MLP_u([x_i, a_i]))` (optional positional embedding of the cell).
+///    `a_i = sum_j alpha_ij m_ij`, `x_i <- LayerNorm(MLP_u([x_i, a_i]))` (optional positional embedding of the cell;
+///    with `motion_affinity: true` the cells' flow affinities `MotionAffinity` join messages and attention).
 ///    With `residual: true` every step adds to its input instead: `x <- x + step(x)`.
 /// 4. A final recurrent pass (LSTM over t).
 /// 5. Readout: `y = W_c sum_k mean_t x_{t,k} + b_c` -> logits `[B, classes]`; with `readout: synchrony`
@@ -53,7 +54,8 @@ public final class RSTGClassifier: ClipClassifier {
         for _ in 0..<a.rounds {
             if a.time { time.append(RSTGTimeStep(channels: d, generator: &generator)) }
             if a.space {
-                space.append(RSTGSpaceStep(channels: d, positions: a.positional ? builder.nodesPerFrame : nil, generator: &generator))
+                space.append(RSTGSpaceStep(channels: d, positions: a.positional ? builder.nodesPerFrame : nil,
+                                           affinities: a.motionAffinity ? MotionAffinity.scales.count : 0, generator: &generator))
             }
         }
         // Zero the biases of the space steps' MLPs and projections: the LSTM outputs feeding them are
@@ -93,12 +95,13 @@ public final class RSTGClassifier: ClipClassifier {
         return list
     }
 
-    /// Node features `[T * B * K, D]` before message passing, for clips `[B, T, 1, S, S]`.
-    func nodes(_ clips: Tensor) -> (x: Tensor, graph: SpaceTimeGraph) {
+    /// Node features `[T * B * K, D]` before message passing, for clips `[B, T, 1, S, S]`, and the
+    /// backbone's input frames.
+    func nodes(_ clips: Tensor) -> (x: Tensor, graph: SpaceTimeGraph, frames: Tensor) {
         let frames = backboneFrames(clips)                     // [T * B, 1 (+1 previous_frame, +2 flow), S, S]
         let maps = backbone(frames)                            // [T * B, C, s, s]
         let graph = builder.build(featureMap: maps)            // features [T * B * K, C], one "frame" per (t, b)
-        return (embed(graph.features), graph)                  // [T * B * K, D]
+        return (embed(graph.features), graph, frames)          // [T * B * K, D]
     }
 
     /// clips `[B, T, 1, S, S]` -> pooled node states `[B, D]` (logits = classifier of this).
@@ -128,16 +131,18 @@ public final class RSTGClassifier: ClipClassifier {
     /// frame t being cell `builder.cells[k]`.
     public func nodeStates(_ clips: Tensor) -> Tensor {
         let b = clips.shape[0], t = clips.shape[1], k = builder.nodesPerFrame
-        var (x, graph) = nodes(clips)                          // [T * B * K, D]
+        var (x, graph, frames) = nodes(clips)                  // [T * B * K, D]
         let pairs = pairCache.pairs(for: graph)
+        let affinity = config.architecture.motionAffinity        // [E, M] for the space steps
+            ? MotionAffinity.affinities(frames: frames, builder: builder, pairs: pairs) : nil
         let residual = config.architecture.residual
         for r in 0..<config.architecture.rounds {
             if !timeSteps.isEmpty {   // LSTM over t for each of the B * K node positions
                 let y = timeSteps[r](x, frames: t)
                 x = residual ? x + y : y
             }
-            if !fastSpaceSteps.isEmpty {   // == spaceSteps[r](x, pairs: pairs)
-                let y = fastSpaceSteps[r](x, pairs: pairs)
+            if !fastSpaceSteps.isEmpty {   // == spaceSteps[r](x, pairs: pairs, affinity: affinity)
+                let y = fastSpaceSteps[r](x, pairs: pairs, affinity: affinity)
                 x = residual ? x + y : y
             }
         }
