@@ -32,16 +32,16 @@ final class MotionAffinityTests: XCTestCase {
             let e = (0..<pairs.adjacency.edgeCount).first { pairs.adjacency.targets[$0] == 0 && pairs.adjacency.sources[$0] == 8 }!
             return Array(phi.data[(e * 3)..<(e * 3 + 3)])
         }
-        let c = Float(144) / Float(144 + MotionAffinity.kappa)              // both cells hold 144 bright pixels
+        let c = MotionAffinity.gain * 144 / (144 + MotionAffinity.kappa)     // both cells hold 144 bright pixels
         let same = affinity((0.3, -0.2), (0.3, -0.2))
         for v in same { XCTAssertEqual(v, c, accuracy: 1e-5) }
         // Offsets one SyncMNIST unit apart (0.08 flow units): the narrow kernel separates them.
         let near = affinity((0.3, -0.2), (0.38, -0.2))
         XCTAssertEqual(near[0], exp(-0.0064 / 0.0016) * c, accuracy: 1e-4)
-        XCTAssertLessThan(near[0], 0.05)
-        XCTAssertGreaterThan(near[2], 0.8)
+        XCTAssertLessThan(near[0], 0.05 * c)
+        XCTAssertGreaterThan(near[2], 0.8 * c)
         let far = affinity((0.5, 0.5), (-0.5, 0.2))
-        XCTAssertLessThan(far.max()!, 1e-4)
+        XCTAssertLessThan(far.max()!, 1e-4 * c)
         // An empty cell has no affinity with anything.
         let phi = MotionAffinity.affinities(frames: frame((0.3, -0.2), (0.3, -0.2)), builder: builder, pairs: pairs)
         let empty = (0..<pairs.adjacency.edgeCount).first { pairs.adjacency.targets[$0] == 0 && pairs.adjacency.sources[$0] == 4 }!

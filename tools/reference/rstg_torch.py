@@ -156,7 +156,7 @@ class Peer:
                     cs.append(mass / (mass + 5))
         u, c = torch.stack(us, 1), torch.stack(cs, 1)                      # [F, K, 2], [F, K]
         d2 = ((u[:, :, None, :] - u[:, None, :, :]) ** 2).sum(-1)          # [F, K(i), K(j)]
-        weight = (c[:, :, None] * c[:, None, :]).sqrt()
+        weight = 10 * (c[:, :, None] * c[:, None, :]).sqrt()   # gain 10
         return torch.stack([torch.exp(-d2 / s ** 2) * weight for s in (0.04, 0.1, 0.25)], -1)
 
     def space_step(self, x, r, phi=None):

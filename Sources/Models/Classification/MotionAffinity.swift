@@ -10,14 +10,18 @@ import Tensors
 /// given directly. From the backbone's input (gray frame, flow channels dx, dy):
 ///     u_i  = sum_p I_p f_p / (sum_p I_p + 1e-6)     intensity-weighted mean flow of cell i `[2]`
 ///     c_i  = sum_p I_p / (sum_p I_p + kappa)         how much of the cell is digit, in [0, 1)
-///     phi_ij,m = exp(-|u_i - u_j|^2 / sigma_m^2) sqrt(c_i c_j)   for sigma_m in `scales`
+///     phi_ij,m = g exp(-|u_i - u_j|^2 / sigma_m^2) sqrt(c_i c_j)   for sigma_m in `scales`
 /// over the pixels p of the cell's box (flow in the backbone's units of 8 px). A constant input: no gradient.
+/// The gain g = 10 lets the zero-initialised weights that read phi reach a useful size within one
+/// fine-tuning cycle (Adam moves a weight by about the learning rate per step, whatever its input's scale).
 enum MotionAffinity {
     /// Widths sigma_m of the affinity kernels, in flow units of 8 px (SyncMNIST offsets differ by
     /// multiples of 0.64 px = 0.08 units).
     static let scales: [Float] = [0.04, 0.1, 0.25]
     /// kappa: the summed intensity at which a cell counts as half digit (a 64x64 SyncMNIST digit has ~50).
     static let kappa: Float = 5
+    /// g: the affinities lie in [0, g].
+    static let gain: Float = 10
 
     /// Per-node mean motion `[N * 2]` and digit fraction `[N]` for backbone input frames
     /// `[F, C_in, S, S]` (channel 0 gray, the last two flow) and the builder's cells; node n = f * K + k.
@@ -56,7 +60,7 @@ enum MotionAffinity {
         for edge in 0..<e {
             let i = Int(targets[edge]), j = Int(sources[edge])
             let ddx = u[2 * i] - u[2 * j], ddy = u[2 * i + 1] - u[2 * j + 1]
-            let d2 = ddx * ddx + ddy * ddy, weight = (c[i] * c[j]).squareRoot()
+            let d2 = ddx * ddx + ddy * ddy, weight = gain * (c[i] * c[j]).squareRoot()
             for a in 0..<m { out[edge * m + a] = Foundation.exp(-d2 * inverse[a]) * weight }
         }
         return Tensor(out, shape: [e, m])
