@@ -49,9 +49,9 @@ final class ShippedClassifierTests: XCTestCase {
         XCTAssertGreaterThan(top1, 0.80, "rstg-sync3-narrow top-1 \(top1)")
     }
 
-    /// rstg-sync5 (an eighth cycle, patch grids 4x4 + 2x2 + 1x1 and the pairwise synchrony readout, 2026-11-26
-    /// session 22) measured 82.5 % on the README's 1000 test clips and 78.8 % on 1000 clips of seed 2026 with
-    /// its default views, 78.7 / 75.8 % with one view (chance 2.2 %; the second cycle, for which this bound was
+    /// rstg-sync5 (a ninth cycle: patch grids 4x4 + 2x2 + 1x1, the pairwise synchrony readout and motion
+    /// affinities, 2026-11-26 session 22) measured 84.5 % on the README's 1000 test clips and 83.1 % on 1000
+    /// clips of seed 2026 with its default views, 81.2 / 79.2 % with one view (chance 2.2 %; the second cycle, for which this bound was
     /// set: 68.6 / 67.6 %); 200 clips give a standard error of ~3 points, so 56 % stays a loose floor.
     func testRSTGSync5KeepsItsAccuracy() throws {
         let top1 = try accuracy(model: "rstg-sync5", digits: 5, count: 200)
