@@ -22,21 +22,7 @@ final class ModelGradientTests: XCTestCase {
         let checked = ["classifier.weight", "final.cell.weight_ih", "space.0.send.0.weight", "space.0.update.2.weight",
                        "space.0.query.weight", "space.0.adjacency_bias", "space.0.norm.weight", "time.0.cell.weight_hh",
                        "embed.weight", "backbone.conv3.weight", "backbone.conv1.weight"]
-        let eps: Float = 3e-3
-        for name in checked {
-            let p = try XCTUnwrap(named[name], name)
-            let grad = try XCTUnwrap(p.grad, "no gradient for \(name)")
-            let entries = Set([0, p.count / 2, p.count - 1])
-            for i in entries.sorted() {
-                let saved = p.data[i]
-                p.withMutableData { $0[i] = saved + eps }
-                let plus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved - eps }
-                let minus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved }
-                let numeric = Float((plus - minus) / Double(2 * eps))
-                XCTAssertEqual(grad.data[i], numeric, accuracy: 2e-3 + 3e-2 * abs(numeric), "\(name)[\(i)]")
-            }
-        }
+        let tensors = try checked.map { name in (name: name, tensor: try XCTUnwrap(named[name], name)) }
+        try assertGradientsMatchFiniteDifferences(tensors, eps: 3e-3, absolute: 2e-3, relative: 3e-2, loss: loss)
     }
 }

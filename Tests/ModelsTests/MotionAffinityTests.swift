@@ -92,20 +92,8 @@ final class MotionAffinityTests: XCTestCase {
         func loss() -> Tensor { (FactorizedSpaceStep(step)(x, pairs: pairs, affinity: phi) * weights).sum() }
         step.zeroGrad()
         loss().backward()
-        let eps: Float = 1e-2
-        for p in [step.motionMessage!, step.motionAttention!] {
-            let grad = try XCTUnwrap(p.grad)
-            for i in 0..<p.count {
-                let saved = p.data[i]
-                p.withMutableData { $0[i] = saved + eps }
-                let plus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved - eps }
-                let minus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved }
-                let numeric = Float((plus - minus) / Double(2 * eps))
-                XCTAssertEqual(grad.data[i], numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "[\(i)]")
-            }
-        }
+        try assertGradientsMatchFiniteDifferences([("motion_message", step.motionMessage!), ("motion_attention", step.motionAttention!)],
+                                                  eps: 1e-2, absolute: 2e-3, relative: 2e-2, entries: { Array(0..<$0.count) }, loss: loss)
     }
 
     /// The whole model with motion affinities against the PyTorch peer (its `motion_affinities`).

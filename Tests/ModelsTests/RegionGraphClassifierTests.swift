@@ -184,17 +184,8 @@ final class RegionGraphClassifierTests: XCTestCase {
         loss().backward()
         let grad = try XCTUnwrap(maps.grad)
         XCTAssertGreaterThan(grad.data.map(abs).max()!, 0)
-        let eps: Float = 1e-2
-        for i in stride(from: 0, to: maps.count, by: 7) {
-            let saved = maps.data[i]
-            maps.withMutableData { $0[i] = saved + eps }
-            let plus = Double(GradMode.disabled { loss() }.item)
-            maps.withMutableData { $0[i] = saved - eps }
-            let minus = Double(GradMode.disabled { loss() }.item)
-            maps.withMutableData { $0[i] = saved }
-            let numeric = Float((plus - minus) / Double(2 * eps))
-            XCTAssertEqual(grad.data[i], numeric, accuracy: 1e-3 + 1e-2 * abs(numeric), "map[\(i)]")
-        }
+        try assertGradientsMatchFiniteDifferences([("map", maps)], eps: 1e-2, absolute: 1e-3, relative: 1e-2,
+                                                  entries: { Array(stride(from: 0, to: $0.count, by: 7)) }, loss: loss)
     }
 
     /// Every parameter gets a gradient, and a few across all stages match finite differences.
@@ -212,22 +203,10 @@ final class RegionGraphClassifierTests: XCTestCase {
             XCTAssertGreaterThan(g.data.map(abs).max()!, 0, "zero gradient for \(name)")
         }
         let named = Dictionary(uniqueKeysWithValues: m.namedParameters().map { ($0.name, $0.tensor) })
-        let eps: Float = 3e-3
-        for name in ["classifier.weight", "norm.1.weight", "gcn_sim.1.weight", "gcn_fwd.0.weight", "gcn_bwd.1.weight",
-                     "similarity.0.phi.weight", "similarity.1.phi_prime.weight", "node_embed.weight", "backbone.conv1.weight"] {
-            let p = try XCTUnwrap(named[name], name)
-            let grad = try XCTUnwrap(p.grad, name)
-            for i in Set([0, p.count / 2, p.count - 1]).sorted() {
-                let saved = p.data[i]
-                p.withMutableData { $0[i] = saved + eps }
-                let plus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved - eps }
-                let minus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved }
-                let numeric = Float((plus - minus) / Double(2 * eps))
-                XCTAssertEqual(grad.data[i], numeric, accuracy: 2e-3 + 3e-2 * abs(numeric), "\(name)[\(i)]")
-            }
-        }
+        let names = ["classifier.weight", "norm.1.weight", "gcn_sim.1.weight", "gcn_fwd.0.weight", "gcn_bwd.1.weight",
+                     "similarity.0.phi.weight", "similarity.1.phi_prime.weight", "node_embed.weight", "backbone.conv1.weight"]
+        let tensors = try names.map { name in (name: name, tensor: try XCTUnwrap(named[name], name)) }
+        try assertGradientsMatchFiniteDifferences(tensors, eps: 3e-3, absolute: 2e-3, relative: 3e-2, loss: loss)
     }
 
     /// A small region-graph model memorises 8 procedural SyncMNIST clips.

@@ -61,22 +61,9 @@ final class SynchronyPairReadoutTests: XCTestCase {
         func loss() -> Tensor { Loss.crossEntropy(readout(states), targets: targets) }
         readout.zeroGrad()
         loss().backward()
-        let checked: [(String, Tensor)] = [("states", states), ("gamma", readout.gamma), ("sync.weight", readout.sync.weight),
+        let checked: [(name: String, tensor: Tensor)] = [("states", states), ("gamma", readout.gamma), ("sync.weight", readout.sync.weight),
                                            ("sync.bias", readout.sync.bias!), ("identity.weight", readout.identity.weight)]
-        let eps: Float = 1e-2
-        for (name, p) in checked {
-            let grad = try XCTUnwrap(p.grad, "no gradient for \(name)")
-            for i in Set([0, p.count / 2, p.count - 1]).sorted() {
-                let saved = p.data[i]
-                p.withMutableData { $0[i] = saved + eps }
-                let plus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved - eps }
-                let minus = Double(GradMode.disabled { loss() }.item)
-                p.withMutableData { $0[i] = saved }
-                let numeric = Float((plus - minus) / Double(2 * eps))
-                XCTAssertEqual(grad.data[i], numeric, accuracy: 1e-3 + 2e-2 * abs(numeric), "\(name)[\(i)]")
-            }
-        }
+        try assertGradientsMatchFiniteDifferences(checked, eps: 1e-2, absolute: 1e-3, relative: 2e-2, loss: loss)
         // Frame 0 and the coarse cells do not vote: no gradient reaches them.
         let frame0 = states.grad!.data[0..<(2 * 5 * 4)]
         XCTAssertTrue(frame0.allSatisfy { $0 == 0 })

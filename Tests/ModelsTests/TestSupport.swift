@@ -39,3 +39,24 @@ func sharedDataFolder() -> URL {
     let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     return repo.deletingLastPathComponent().appendingPathComponent("shared/data")
 }
+
+/// Compares the tape's gradients (already computed by `loss().backward()`) with central differences
+/// `(L(p + eps) - L(p - eps)) / 2 eps` at `entries(p)` of each named tensor (default: first, middle, last),
+/// within `absolute + relative * |numeric|`.
+func assertGradientsMatchFiniteDifferences(_ tensors: [(name: String, tensor: Tensor)], eps: Float, absolute: Float, relative: Float,
+                                           entries: (Tensor) -> [Int] = { Set([0, $0.count / 2, $0.count - 1]).sorted() },
+                                           loss: () -> Tensor, file: StaticString = #filePath, line: UInt = #line) throws {
+    for (name, p) in tensors {
+        let grad = try XCTUnwrap(p.grad, "no gradient for \(name)", file: file, line: line)
+        for i in entries(p) {
+            let saved = p.data[i]
+            p.withMutableData { $0[i] = saved + eps }
+            let plus = Double(GradMode.disabled { loss() }.item)
+            p.withMutableData { $0[i] = saved - eps }
+            let minus = Double(GradMode.disabled { loss() }.item)
+            p.withMutableData { $0[i] = saved }
+            let numeric = Float((plus - minus) / Double(2 * eps))
+            XCTAssertEqual(grad.data[i], numeric, accuracy: absolute + relative * abs(numeric), "\(name)[\(i)]", file: file, line: line)
+        }
+    }
+}
