@@ -239,11 +239,11 @@ public final class ClipTrainer {
                                    reason: "\(source.url.path) is a '\(source.config.kind)' model, this config trains '\(config.kind)'")
         }
         do {
-            // A source without the synchrony readout (a fine-tune that adds it) starts that readout fresh.
             var state = source.model.stateDict()
             let (oldGrids, newGrids) = (source.config.architecture.grids, config.architecture.grids)
             if oldGrids != newGrids { state = Self.regridPositions(state, from: oldGrids, to: newGrids, fresh: model.stateDict()) }
-            // So does one without motion affinities (their weights start at zero, the steps unchanged).
+            // A fine-tune may add the synchrony readout or the motion-affinity weights: the source lacks
+            // them and they keep this model's initialisation (gamma and the motion weights start at zero).
             func addedByFineTune(_ name: String) -> Bool {
                 name.hasPrefix("pair_readout.") || name.hasSuffix(".motion_message") || name.hasSuffix(".motion_attention")
             }
