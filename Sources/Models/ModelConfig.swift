@@ -43,6 +43,11 @@ public struct ModelConfig: Sendable, Equatable {
         /// RSTG readout: `sum` (the paper's linear readout of the summed node states) or `synchrony`
         /// (plus per-digit pair votes from the finest grid's nodes, `SynchronyPairReadout`; SyncMNIST labels).
         public var readout: String = "sum"
+        /// With `readout: synchrony`: add the digit-track term (`DigitTrackReadout`; needs `flow`).
+        public var trackReadout: Bool = false
+        /// Motion of the finest cells for `motion_affinity` / `track_readout`: `flow` (the mean of the flow
+        /// channels) or `matching` (block matching, `MotionAffinity.matchFineCells`).
+        public var cellMotion: String = "flow"
         /// Pooled map side for the conv-lstm baseline.
         public var convPool: Int = 4
         /// Residual RSTG steps: `x <- x + step(x)` around every time and space step (keeps the
@@ -251,6 +256,17 @@ public struct ModelConfig: Sendable, Equatable {
         architecture.motionAffinity = try a.bool("motion_affinity", default: false)
         if architecture.motionAffinity && !architecture.flow {
             throw a.error("motion_affinity", "needs 'flow: true' (the affinities compare the cells' optical flow)")
+        }
+        architecture.trackReadout = try a.bool("track_readout", default: false)
+        if architecture.trackReadout && (!architecture.flow || architecture.readout != "synchrony") {
+            throw a.error("track_readout", "needs 'flow: true' and 'readout: synchrony' (the term compares the flow of the cells the identity head assigns to each digit)")
+        }
+        architecture.cellMotion = try a.string("cell_motion", default: "flow")
+        guard ["flow", "matching"].contains(architecture.cellMotion) else {
+            throw a.error("cell_motion", "must be 'flow' or 'matching', found '\(architecture.cellMotion)'")
+        }
+        if architecture.cellMotion == "matching" && !(architecture.motionAffinity || architecture.trackReadout) {
+            throw a.error("cell_motion", "'matching' is read only by 'motion_affinity: true' or 'track_readout: true'")
         }
         architecture.regionsPerFrame = try a.int("regions_per_frame", default: 4, range: 1...256)
         architecture.gcnLayers = try a.int("gcn_layers", default: 3, range: 1...16)

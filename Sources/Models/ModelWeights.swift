@@ -30,7 +30,8 @@ public enum ModelWeights {
                                      "hidden": a.hidden, "rounds": a.rounds, "space": a.space, "time": a.time,
                                      "positional": a.positional, "grids": a.grids, "conv_pool": a.convPool,
                                      "residual": a.residual, "backbone_norm": a.backboneNorm, "coordinates": a.coordinates, "previous_frame": a.previousFrame, "flow": a.flow,
-                                     "flow_warp": a.flowWarp.rawValue, "readout": a.readout, "motion_affinity": a.motionAffinity]
+                                     "flow_warp": a.flowWarp.rawValue, "readout": a.readout, "motion_affinity": a.motionAffinity,
+                                     "track_readout": a.trackReadout, "cell_motion": a.cellMotion]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

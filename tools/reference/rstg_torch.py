@@ -104,6 +104,8 @@ class Peer:
         self.flow_warp = a.get("flow_warp", "pixelwise")
         self.motion_affinity = a.get("motion_affinity", False)   # MotionAffinity.swift
         self.readout = a.get("readout", "sum")   # sum | synchrony (SynchronyPairReadout.swift)
+        self.track_readout = a.get("track_readout", False)   # DigitTrackReadout.swift
+        self.cell_motion = a.get("cell_motion", "flow")   # flow | matching (MotionAffinity.matchFineCells)
         self.classes = config.get("labels") or SYNC_CLASSES   # label order of the pair readout
         self.adj = neighbours(self.grids)
 
@@ -139,8 +141,10 @@ class Peer:
     def mlp(self, x, name):
         return self.linear(F.relu(self.linear(x, name + ".0")), name + ".2")
 
-    def motion_affinities(self, frames):
-        """Backbone input frames [F, C_in, S, S] (gray first, flow dx, dy last) -> phi [F, K(i), K(j), 3]."""
+    def node_motion(self, frames, b):
+        """Backbone input frames [F, C_in, S, S] (gray first, flow dx, dy last; F = T * b, time-major) -> the
+        cells' intensity-weighted mean flow u [F, K, 2] and digit fraction c [F, K] (MotionAffinity.nodeMotion);
+        with cell_motion: matching the finest cells' u is their block-matched displacement / 8 instead."""
         _, _, hh, ww = frames.shape
         gray, dx, dy = frames[:, 0], frames[:, -2], frames[:, -1]
         us, cs = [], []
@@ -155,6 +159,20 @@ class Peer:
                     us.append(torch.stack([mx, my], -1) / (mass[:, None] + 1e-6))
                     cs.append(mass / (mass + 5))
         u, c = torch.stack(us, 1), torch.stack(cs, 1)                      # [F, K, 2], [F, K]
+        if self.cell_motion == "matching":
+            n = self.grids[0]
+            planes = gray.numpy()
+            for f in range(frames.shape[0]):
+                for r in range(n):
+                    for cc in range(n):
+                        y0, y1 = (r * hh) // n, -(-((r + 1) * hh) // n)
+                        x0, x1 = (cc * ww) // n, -(-((cc + 1) * ww) // n)
+                        shift = block_match(planes[f - b], planes[f], y0, y1, x0, x1) if f >= b else (0.0, 0.0)
+                        u[f, r * n + cc] = torch.tensor(shift, dtype=torch.float32) / 8
+        return u, c
+
+    def motion_affinities(self, u, c):
+        """The cells' motion u [F, K, 2], c [F, K] -> phi [F, K(i), K(j), 3]."""
         d2 = ((u[:, :, None, :] - u[:, None, :, :]) ** 2).sum(-1)          # [F, K(i), K(j)]
         weight = 10 * (c[:, :, None] * c[:, None, :]).sqrt()   # gain 10
         return torch.stack([torch.exp(-d2 / s ** 2) * weight for s in (0.04, 0.1, 0.25)], -1)
@@ -197,7 +215,8 @@ class Peer:
             x = F.relu(self.linear(F.adaptive_avg_pool2d(maps, pp).reshape(t * b, -1), "embed")).reshape(t, b, -1)
             return self.linear(self.lstm_seq(x, "lstm", t)[-1], "classifier")
         nodes = torch.cat([F.adaptive_avg_pool2d(maps, n).flatten(2).transpose(1, 2) for n in self.grids], 1)  # [T*B, K, C]
-        phi = self.motion_affinities(frames) if self.motion_affinity else None
+        u, c = self.node_motion(frames, b) if (self.motion_affinity or self.track_readout) else (None, None)
+        phi = self.motion_affinities(u, c) if self.motion_affinity else None
         k = nodes.shape[1]
         x = self.linear(nodes, "embed")                                       # [T*B, K, D]
         d = x.shape[-1]
@@ -212,12 +231,17 @@ class Peer:
         pooled = x.reshape(t, b, k, d).mean(0).sum(1)
         logits = self.linear(pooled, "classifier")
         if self.readout == "synchrony":
-            logits = logits + self.pair_votes(x.reshape(t, b, k, d))
+            motion = None
+            if self.track_readout:
+                motion = (u.reshape(t, b, k, 2), c.reshape(t, b, k))
+            logits = logits + self.pair_votes(x.reshape(t, b, k, d), motion)
         return logits
 
-    def pair_votes(self, states):
-        """Pairwise synchrony readout: states [T, B, K, D] -> pair logits [B, classes]."""
-        fine = states[1:, :, :self.grids[0] ** 2]                               # [T-1, B, F, D], frames 1...
+    def pair_votes(self, states, motion=None):
+        """Pairwise synchrony readout: states [T, B, K, D] -> pair logits [B, classes]; `motion` = the cells'
+        (u [T, B, K, 2], c [T, B, K]) for the digit-track term (track_readout models)."""
+        f = self.grids[0] ** 2
+        fine = states[1:, :, :f]                                                # [T-1, B, F, D], frames 1...
         s = torch.sigmoid(self.linear(fine, "pair_readout.sync"))               # [T-1, B, F, 1]
         q = torch.sigmoid(self.linear(fine, "pair_readout.identity"))           # [T-1, B, F, 10]
         votes = (s * q).sum((0, 2)) / (1 + q.sum((0, 2)))                      # [B, 10]
@@ -228,7 +252,60 @@ class Peer:
                 a, b = (int(v) for v in name.split("-"))
                 pairs[a, j] = pairs[b, j] = 1
                 offset[j] = -1
-        return (votes @ pairs + offset) * (10 * self.w["pair_readout.gamma"])
+        logits = (votes @ pairs + offset) * (10 * self.w["pair_readout.gamma"])
+        if motion is not None:
+            logits = logits + self.track_votes(q, motion[0][1:, :, :f], motion[1][1:, :, :f])
+        return logits
+
+    def track_votes(self, q, u, c):
+        """Digit-track term (DigitTrackReadout.swift): identity probabilities q [T-1, B, F, 10], the cells' mean
+        flow u [T-1, B, F, 2] and digit fraction c [T-1, B, F] -> [B, classes]."""
+        eps = 1e-3
+        w = q * c[..., None]                                                    # [T-1, B, F, 10]
+        mass = w.sum(2)                                                         # [T-1, B, 10]
+        track = torch.einsum("tbfc,tbfx->tbcx", w, u) / (mass[..., None] + eps)  # m [T-1, B, 10, 2]
+        seen = 1 - torch.exp(-2 * mass)                                         # p [T-1, B, 10]
+        n = len(self.classes)
+        first, second, mask = torch.zeros(10, n), torch.zeros(10, n), torch.zeros(n)
+        for j, name in enumerate(self.classes):
+            if name != "none":
+                a, b = (int(v) for v in name.split("-"))
+                first[a, j], second[b, j], mask[j] = 1, 1, 1
+        v = (seen @ first) * (seen @ second)                                    # [T-1, B, classes]
+        diff = torch.einsum("tbcx,cn->tbnx", track, first - second)            # m_a - m_b
+        d2 = (diff ** 2).sum(-1)                                                # |m_a - m_b|^2 [T-1, B, classes]
+        h = self.w["pair_readout.track.gain"]
+        kernel = sum(h[m] * torch.exp(-d2 / s ** 2) for m, s in enumerate((0.1, 0.25, 0.5)))
+        return ((v * kernel).mean(0) + self.w["pair_readout.track.offset"]) * mask * 10
+
+
+def block_match(prev, cur, y0, y1, x0, x1, radius=7):
+    """Displacement (x, y) in px of the patch [y0:y1, x0:x1] of `cur` from `prev` (Sources/Media/BlockMatching.swift):
+    the shift s minimising sum (cur(p) - prev(p - s))^2 (prev zero outside), s = 0 unless strictly beaten, then the
+    first minimum in (sy, sx) scan order; each axis refined by the parabola through s - 1, s, s + 1 (clamped +-0.5)."""
+    h, w = prev.shape
+    pad = np.zeros((h + 2 * radius, w + 2 * radius), np.float32)
+    pad[radius:radius + h, radius:radius + w] = prev
+    patch = cur[y0:y1, x0:x1]
+    side = 2 * radius + 1
+    ssd = np.zeros((side, side))
+    for sy in range(-radius, radius + 1):
+        for sx in range(-radius, radius + 1):
+            ref = pad[y0 - sy + radius:y1 - sy + radius, x0 - sx + radius:x1 - sx + radius]
+            ssd[sy + radius, sx + radius] = ((patch - ref).astype(np.float64) ** 2).sum()
+    by, bx = radius, radius
+    if ssd.min() < ssd[radius, radius]:
+        by, bx = divmod(int(ssd.argmin()), side)
+
+    def vertex(minus, centre, plus):
+        curvature = minus - 2 * centre + plus
+        return 0.0 if curvature <= 0 else float(np.clip((minus - plus) / (2 * curvature), -0.5, 0.5))
+    x, y = float(bx - radius), float(by - radius)
+    if 0 < bx < side - 1:
+        x += vertex(ssd[by, bx - 1], ssd[by, bx], ssd[by, bx + 1])
+    if 0 < by < side - 1:
+        y += vertex(ssd[by - 1, bx], ssd[by, bx], ssd[by + 1, bx])
+    return x, y
 
 
 # --- Pyramidal Lucas-Kanade, the NumPy twin of Sources/Media/OpticalFlow.swift (float32 throughout) ---

@@ -138,9 +138,9 @@ public final class ClipTrainer {
         let logits: Tensor                                             // [B, classes]
         var nodeLosses: [Tensor] = []                                  // weighted per-node auxiliary losses
         if let rstg = model as? RSTGClassifier {
-            let states = rstg.nodeStates(batch.clips)                  // [T, B, K, D]
+            let (states, motion) = rstg.encode(batch.clips)            // [T, B, K, D]
             features = rstg.readout(states)
-            logits = rstg.logits(states: states)
+            logits = rstg.logits(states: states, motion: motion)
             let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
             let nodes = states.reshaped([t * b * k, model.featureWidth])  // [T * B * K, D]
             if let syncHead {
@@ -213,8 +213,8 @@ public final class ClipTrainer {
                 let clips = Self.clipTensor(data.frames, count: b)
                 let logits: Tensor
                 if let (head, rstg) = synchrony {
-                    let states = rstg.nodeStates(clips)                                    // [T, B, K, D]
-                    logits = rstg.logits(states: states)
+                    let (states, motion) = rstg.encode(clips)                              // [T, B, K, D]
+                    logits = rstg.logits(states: states, motion: motion)
                     let k = rstg.builder.nodesPerFrame, t = SyncMNIST.frameCount
                     let syncLogits = head(states.reshaped([t * b * k, model.featureWidth])).data  // [T * B * K]
                     scored += syncScores(syncLogits, firstClip: Self.validationFirstClip + start, count: b, builder: rstg.builder)
@@ -242,8 +242,9 @@ public final class ClipTrainer {
             var state = source.model.stateDict()
             let (oldGrids, newGrids) = (source.config.architecture.grids, config.architecture.grids)
             if oldGrids != newGrids { state = Self.regridPositions(state, from: oldGrids, to: newGrids, fresh: model.stateDict()) }
-            // A fine-tune may add the synchrony readout or the motion-affinity weights: the source lacks
-            // them and they keep this model's initialisation (gamma and the motion weights start at zero).
+            // A fine-tune may add the synchrony readout (with its track term) or the motion-affinity weights:
+            // the source lacks them and they keep this model's initialisation (gamma, the track term's
+            // gains and offset and the motion weights start at zero).
             func addedByFineTune(_ name: String) -> Bool {
                 name.hasPrefix("pair_readout.") || name.hasSuffix(".motion_message") || name.hasSuffix(".motion_attention")
             }

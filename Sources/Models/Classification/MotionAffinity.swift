@@ -1,5 +1,6 @@
 import Foundation
 import Graphs
+import Media
 import Tensors
 
 /// Motion affinities between the patch nodes of each frame (`architecture.motion_affinity`), the
@@ -12,6 +13,10 @@ import Tensors
 ///     c_i  = sum_p I_p / (sum_p I_p + kappa)         how much of the cell is digit, in [0, 1)
 ///     phi_ij,m = g exp(-|u_i - u_j|^2 / sigma_m^2) sqrt(c_i c_j)   for sigma_m in `scales`
 /// over the pixels p of the cell's box (flow in the backbone's units of 8 px). A constant input: no gradient.
+/// With `architecture.cell_motion: matching` the finest grid's cells take u from block matching instead
+/// (`BlockMatching`: the cell's displacement from the clip's previous frame, searched over +-`matchRadius`
+/// px; zero in frame 0), which finds a digit's whole shift where the flow's mean is blurred by overlaps
+/// and by the aperture of thin strokes; coarser cells keep the flow mean.
 /// The gain g = 10 lets the zero-initialised weights that read phi reach a useful size within one
 /// fine-tuning cycle (Adam moves a weight by about the learning rate per step, whatever its input's scale).
 enum MotionAffinity {
@@ -22,10 +27,13 @@ enum MotionAffinity {
     static let kappa: Float = 5
     /// g: the affinities lie in [0, g].
     static let gain: Float = 10
+    /// Search radius of the block matching in pixels (SyncMNIST offsets reach 6.4 px per frame at 64 px).
+    static let matchRadius = 7
 
     /// Per-node mean motion `[N * 2]` and digit fraction `[N]` for backbone input frames
-    /// `[F, C_in, S, S]` (channel 0 gray, the last two flow) and the builder's cells; node n = f * K + k.
-    static func nodeMotion(frames: Tensor, builder: PatchGraphBuilder) -> (motion: [Float], confidence: [Float]) {
+    /// `[F, C_in, S, S]` (channel 0 gray, the last two flow; F = T * `clips`, time-major) and the
+    /// builder's cells; node n = f * K + k. `matching`: the finest grid's cells by block matching.
+    static func nodeMotion(frames: Tensor, builder: PatchGraphBuilder, clips: Int = 1, matching: Bool = false) -> (motion: [Float], confidence: [Float]) {
         let f = frames.shape[0], cIn = frames.shape[1], h = frames.shape[2], w = frames.shape[3]
         let cells = builder.cells, k = cells.count, plane = h * w
         var motion = [Float](repeating: 0, count: f * k * 2), confidence = [Float](repeating: 0, count: f * k)
@@ -48,12 +56,41 @@ enum MotionAffinity {
                 confidence[n] = mass / (mass + kappa)
             }
         }
+        if matching { matchFineCells(frames: frames, builder: builder, clips: clips, into: &motion) }
         return (motion, confidence)
+    }
+
+    /// Replaces the motion of the finest grid's cells by their block-matched displacement / 8 (frames of
+    /// time step 0 have no previous frame: zero).
+    static func matchFineCells(frames: Tensor, builder: PatchGraphBuilder, clips b: Int, into motion: inout [Float]) {
+        let f = frames.shape[0], cIn = frames.shape[1], h = frames.shape[2], w = frames.shape[3], plane = h * w
+        let cells = builder.cells, k = cells.count, fine = builder.gridSizes[0]
+        let data = frames.data
+        func gray(_ frame: Int) -> [Float] { Array(data[(frame * cIn * plane)..<(frame * cIn * plane + plane)]) }
+        for frame in 0..<f {
+            let previous = frame >= b ? gray(frame - b) : nil, current = gray(frame)
+            for (c, cell) in cells.enumerated() where cell.scale == 0 {
+                var shift = SIMD2<Float>(0, 0)
+                if let previous {
+                    shift = BlockMatching.displacement(previous: previous, current: current, width: w, height: h,
+                                                       rows: RegionPooling.cellBounds(cell.row, of: fine, extent: h),
+                                                       cols: RegionPooling.cellBounds(cell.col, of: fine, extent: w),
+                                                       radius: matchRadius)
+                }
+                motion[2 * (frame * k + c)] = shift.x / 8
+                motion[2 * (frame * k + c) + 1] = shift.y / 8
+            }
+        }
     }
 
     /// Affinities `[E, M]` for the edges (j -> i) of `pairs`, M = `scales.count`.
     static func affinities(frames: Tensor, builder: PatchGraphBuilder, pairs: RSTGSpaceStep.FramePairs) -> Tensor {
         let (u, c) = nodeMotion(frames: frames, builder: builder)
+        return affinities(motion: u, confidence: c, pairs: pairs)
+    }
+
+    /// Affinities `[E, M]` from `nodeMotion`'s per-node motion and digit fraction.
+    static func affinities(motion u: [Float], confidence c: [Float], pairs: RSTGSpaceStep.FramePairs) -> Tensor {
         let sources = pairs.adjacency.sources, targets = pairs.adjacency.targets, e = sources.count, m = scales.count
         let inverse = scales.map { 1 / ($0 * $0) }
         var out = [Float](repeating: 0, count: e * m)

@@ -21,7 +21,8 @@ import Tensors
 ///    With `residual: true` every step adds to its input instead: `x <- x + step(x)`.
 /// 4. A final recurrent pass (LSTM over t).
 /// 5. Readout: `y = W_c sum_k mean_t x_{t,k} + b_c` -> logits `[B, classes]`; with `readout: synchrony`
-///    plus the per-digit pair votes of `SynchronyPairReadout`.
+///    plus the per-digit pair votes of `SynchronyPairReadout` (and with `track_readout: true` its
+///    digit-track term `DigitTrackReadout`, which also reads the cells' measured motion).
 ///
 /// Ablations: `space: false` (time-only) drops the space steps; `time: false` (space-only) drops
 /// every LSTM, so frames never exchange information before the temporal mean.
@@ -81,7 +82,8 @@ public final class RSTGClassifier: ClipClassifier {
         classifier.weight.assign([Float](repeating: 0, count: classifier.weight.count))
         classifier.bias?.assign([Float](repeating: 0, count: config.classCount))
         pairReadout = a.readout == "synchrony"
-            ? SynchronyPairReadout(channels: d, fineCells: a.grids[0] * a.grids[0], classNames: config.classes, generator: &generator)
+            ? SynchronyPairReadout(channels: d, fineCells: a.grids[0] * a.grids[0], classNames: config.classes,
+                                   track: a.trackReadout, generator: &generator)
             : nil
     }
 
@@ -111,15 +113,16 @@ public final class RSTGClassifier: ClipClassifier {
 
     /// clips `[B, T, 1, S, S]` -> logits `[B, classes]`.
     public func logits(_ clips: Tensor) -> Tensor {
-        logits(states: nodeStates(clips))
+        let (states, motion) = encode(clips)
+        return logits(states: states, motion: motion)
     }
 
     /// Final node states `[T, B, K, D]` -> logits `[B, classes]`: the linear readout, plus the pair
-    /// votes with `readout: synchrony`.
-    public func logits(states: Tensor) -> Tensor {
+    /// votes with `readout: synchrony`; `motion` is `encode`'s (needed with `track_readout: true`).
+    public func logits(states: Tensor, motion: DigitTrackReadout.CellMotion?) -> Tensor {
         let linear = classifier(readout(states))                       // [B, classes]
         guard let pairReadout else { return linear }
-        return linear + pairReadout(states)
+        return linear + pairReadout(states, motion: motion)
     }
 
     /// Final node states `[T, B, K, D]` -> clip representation `[B, D]` (mean over t, sum over nodes).
@@ -130,11 +133,23 @@ public final class RSTGClassifier: ClipClassifier {
     /// clips `[B, T, 1, S, S]` -> final node states `[T, B, K, D]` (before the readout), node k of
     /// frame t being cell `builder.cells[k]`.
     public func nodeStates(_ clips: Tensor) -> Tensor {
+        encode(clips).states
+    }
+
+    /// clips `[B, T, 1, S, S]` -> final node states `[T, B, K, D]` and, with `track_readout: true`,
+    /// the finest cells' motion that the track term reads.
+    public func encode(_ clips: Tensor) -> (states: Tensor, motion: DigitTrackReadout.CellMotion?) {
         let b = clips.shape[0], t = clips.shape[1], k = builder.nodesPerFrame
         var (x, graph, frames) = nodes(clips)                  // [T * B * K, D]
         let pairs = pairCache.pairs(for: graph)
-        let affinity = config.architecture.motionAffinity        // [E, M] for the space steps
-            ? MotionAffinity.affinities(frames: frames, builder: builder, pairs: pairs) : nil
+        let a = config.architecture
+        let measured = a.motionAffinity || a.trackReadout       // per-node mean flow and digit fraction
+            ? MotionAffinity.nodeMotion(frames: frames, builder: builder, clips: b, matching: a.cellMotion == "matching") : nil
+        let affinity = a.motionAffinity                         // [E, M] for the space steps
+            ? MotionAffinity.affinities(motion: measured!.motion, confidence: measured!.confidence, pairs: pairs) : nil
+        let cellMotion = a.trackReadout
+            ? DigitTrackReadout.CellMotion(motion: measured!.motion, confidence: measured!.confidence, frames: t, clips: b,
+                                           nodesPerFrame: k, fineCells: a.grids[0] * a.grids[0]) : nil
         let residual = config.architecture.residual
         for r in 0..<config.architecture.rounds {
             if !timeSteps.isEmpty {   // LSTM over t for each of the B * K node positions
@@ -150,7 +165,7 @@ public final class RSTGClassifier: ClipClassifier {
             let y = finalStep(x, frames: t)
             x = residual ? x + y : y
         }
-        return x.reshaped([t, b, k, config.architecture.hidden])         // [T, B, K, D]
+        return (x.reshaped([t, b, k, config.architecture.hidden]), cellMotion)   // [T, B, K, D]
     }
 }
 
