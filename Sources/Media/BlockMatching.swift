@@ -10,25 +10,52 @@
 /// The result is how far the patch's content moved from `previous` to `current`, in pixels.
 /// Unlike gradient-based optical flow, the search finds displacements as large as R without a
 /// pyramid, and a rigidly moving pattern (a SyncMNIST digit) is matched as a whole.
-public enum BlockMatching {
+public struct BlockMatching {
+    /// `previous` inside a border of `radius` zeros: `(height + 2R) x (width + 2R)`.
+    let padded: [Float]
+    let current: [Float]
+    public let width: Int, height: Int, radius: Int
+
+    /// Prepares matching patches of `current` against `previous` (both `width x height`, row-major).
+    public init(previous: [Float], current: [Float], width: Int, height: Int, radius: Int) {
+        precondition(previous.count == width * height && current.count == width * height && radius >= 0, "BlockMatching: plane sizes")
+        let pw = width + 2 * radius
+        var padded = [Float](repeating: 0, count: pw * (height + 2 * radius))
+        for y in 0..<height {
+            let row = (y + radius) * pw + radius
+            padded.replaceSubrange(row..<(row + width), with: previous[(y * width)..<((y + 1) * width)])
+        }
+        self.padded = padded
+        self.current = current
+        self.width = width; self.height = height; self.radius = radius
+    }
+
+    /// The displacement of one patch (see the type's documentation).
     public static func displacement(previous: [Float], current: [Float], width: Int, height: Int,
                                     rows: Range<Int>, cols: Range<Int>, radius: Int) -> SIMD2<Float> {
-        precondition(previous.count == width * height && current.count == width * height, "BlockMatching: plane sizes")
-        let side = 2 * radius + 1
+        BlockMatching(previous: previous, current: current, width: width, height: height, radius: radius)
+            .displacement(rows: rows, cols: cols)
+    }
+
+    /// How far the patch `rows x cols` of `current` moved from `previous`, in pixels.
+    public func displacement(rows: Range<Int>, cols: Range<Int>) -> SIMD2<Float> {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= height && cols.lowerBound >= 0 && cols.upperBound <= width,
+                     "BlockMatching: patch outside the plane")
+        let side = 2 * radius + 1, pw = width + 2 * radius
         var ssd = [Double](repeating: 0, count: side * side)
-        previous.withUnsafeBufferPointer { prev in
+        padded.withUnsafeBufferPointer { prev in
             current.withUnsafeBufferPointer { cur in
                 for sy in -radius...radius {
                     for sx in -radius...radius {
                         var sum: Double = 0
                         for y in rows {
-                            let py = y - sy, inside = py >= 0 && py < height
+                            let c = cur.baseAddress! + y * width, p = prev.baseAddress! + (y - sy + radius) * pw + radius - sx
+                            var row: Float = 0                   // one row of the patch in Float, rows summed in Double
                             for x in cols {
-                                let px = x - sx
-                                let reference: Float = inside && px >= 0 && px < width ? prev[py * width + px] : 0
-                                let d = Double(cur[y * width + x] - reference)
-                                sum += d * d
+                                let d = c[x] - p[x]
+                                row += d * d
                             }
+                            sum += Double(row)
                         }
                         ssd[(sy + radius) * side + sx + radius] = sum
                     }

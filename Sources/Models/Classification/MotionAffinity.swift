@@ -68,15 +68,11 @@ enum MotionAffinity {
         let data = frames.data
         func gray(_ frame: Int) -> [Float] { Array(data[(frame * cIn * plane)..<(frame * cIn * plane + plane)]) }
         for frame in 0..<f {
-            let previous = frame >= b ? gray(frame - b) : nil, current = gray(frame)
+            let matcher = frame >= b
+                ? BlockMatching(previous: gray(frame - b), current: gray(frame), width: w, height: h, radius: matchRadius) : nil
             for (c, cell) in cells.enumerated() where cell.scale == 0 {
-                var shift = SIMD2<Float>(0, 0)
-                if let previous {
-                    shift = BlockMatching.displacement(previous: previous, current: current, width: w, height: h,
-                                                       rows: RegionPooling.cellBounds(cell.row, of: fine, extent: h),
-                                                       cols: RegionPooling.cellBounds(cell.col, of: fine, extent: w),
-                                                       radius: matchRadius)
-                }
+                let shift = matcher?.displacement(rows: RegionPooling.cellBounds(cell.row, of: fine, extent: h),
+                                                  cols: RegionPooling.cellBounds(cell.col, of: fine, extent: w)) ?? .zero
                 motion[2 * (frame * k + c)] = shift.x / 8
                 motion[2 * (frame * k + c) + 1] = shift.y / 8
             }
