@@ -11,16 +11,7 @@ import XCTest
 /// (a printed measurement, not an assertion).
 final class SyncMNISTFlowAccuracyTests: XCTestCase {
     func testWindowedFlowMeasuresDigitMotionBetter() throws {
-        let mnistFolder = sharedDataFolder().appendingPathComponent("mnist")
-        let sync: SyncMNIST
-        let source: String
-        if FileManager.default.fileExists(atPath: mnistFolder.appendingPathComponent("t10k-images-idx3-ubyte.gz").path) {
-            sync = try SyncMNIST(digits: try MNIST(directory: mnistFolder), digitsPerClip: 5, split: .test, seed: 0)
-            source = "MNIST"
-        } else {
-            sync = try SyncMNIST.procedural(digitsPerClip: 5, split: .test, seed: 0)
-            source = "procedural"
-        }
+        let (sync, source) = try Self.testClips()
         var medians: [OpticalFlow.Warp: Float] = [:]
         for warp in OpticalFlow.Warp.allCases {
             var seconds = 0.0
@@ -44,16 +35,7 @@ final class SyncMNISTFlowAccuracyTests: XCTestCase {
     /// two or more overlap (where the flow's mean blends the digits' motions). Prints the figures the
     /// README quotes.
     func testBlockMatchingMeasuresCellMotionBetter() throws {
-        let mnistFolder = sharedDataFolder().appendingPathComponent("mnist")
-        let sync: SyncMNIST
-        let source: String
-        if FileManager.default.fileExists(atPath: mnistFolder.appendingPathComponent("t10k-images-idx3-ubyte.gz").path) {
-            sync = try SyncMNIST(digits: try MNIST(directory: mnistFolder), digitsPerClip: 5, split: .test, seed: 0)
-            source = "MNIST"
-        } else {
-            sync = try SyncMNIST.procedural(digitsPerClip: 5, split: .test, seed: 0)
-            source = "procedural"
-        }
+        let (sync, source) = try Self.testClips()
         let s = 64, scale: Float = 0.64, side: Float = 28 * 0.64, cell = 16
         let flow = OpticalFlow(warp: .windowed)
         // [method][single, mixed] -> (right, total)
@@ -94,6 +76,16 @@ final class SyncMNISTFlowAccuracyTests: XCTestCase {
         }
         XCTAssertGreaterThan(counts[0][1].total, 100)
         XCTAssertGreaterThan(rate(counts[1][1]), rate(counts[0][1]), "block matching must follow a digit in shared cells more often than the flow's mean")
+    }
+
+    /// SyncMNIST-5 test clips (seed 0) from MNIST digits 8000-9999 when ../shared/data is there,
+    /// procedural digits otherwise, and which of the two.
+    static func testClips() throws -> (SyncMNIST, String) {
+        let mnistFolder = sharedDataFolder().appendingPathComponent("mnist")
+        if FileManager.default.fileExists(atPath: mnistFolder.appendingPathComponent("t10k-images-idx3-ubyte.gz").path) {
+            return (try SyncMNIST(digits: try MNIST(directory: mnistFolder), digitsPerClip: 5, split: .test, seed: 0), "MNIST")
+        }
+        return (try SyncMNIST.procedural(digitsPerClip: 5, split: .test, seed: 0), "procedural")
     }
 
     /// Per digit and frame pair t-1 -> t: |mean forward flow over the digit's own stroke pixels - true offset| in px.
