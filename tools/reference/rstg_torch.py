@@ -296,11 +296,9 @@ def block_match(prev, cur, y0, y1, x0, x1, radius=7):
     pad[radius:radius + h, radius:radius + w] = prev
     patch = cur[y0:y1, x0:x1]
     side = 2 * radius + 1
-    ssd = np.zeros((side, side))
-    for sy in range(-radius, radius + 1):
-        for sx in range(-radius, radius + 1):
-            ref = pad[y0 - sy + radius:y1 - sy + radius, x0 - sx + radius:x1 - sx + radius]
-            ssd[sy + radius, sx + radius] = ((patch - ref).astype(np.float64) ** 2).sum()
+    # windows[i, j] = pad[y0 + i : y1 + i, x0 + j : x1 + j] = prev shifted by s = (R - j, R - i)
+    windows = np.lib.stride_tricks.sliding_window_view(pad[y0:y1 + 2 * radius, x0:x1 + 2 * radius], patch.shape)
+    ssd = ((patch - windows).astype(np.float64) ** 2).sum((2, 3))[::-1, ::-1]   # [sy + R, sx + R]
     by, bx = radius, radius
     if ssd.min() < ssd[radius, radius]:
         by, bx = divmod(int(ssd.argmin()), side)
