@@ -118,15 +118,7 @@ final class DigitTrackReadoutTests: XCTestCase {
         let rstg = try XCTUnwrap(trainer.model as? RSTGClassifier)
         let track = try XCTUnwrap(rstg.pairReadout?.track)
         XCTAssertEqual(track.gain.data, [0, 0, 0])
-        rstg.setTraining(false)
-        loaded.model.setTraining(false)
-        let clips = randomClips(2, 10, 64, seed: 6)
-        let before = GradMode.disabled { loaded.model.logits(clips) }
-        let after = GradMode.disabled { rstg.logits(clips) }
-        for i in 0..<before.count { XCTAssertEqual(after.data[i], before.data[i], accuracy: 1e-5) }
-        track.gain.assign([0.5, 0.5, 0.5])
-        let moved = GradMode.disabled { rstg.logits(clips) }
-        XCTAssertGreaterThan(zip(moved.data, before.data).map { abs($0 - $1) }.max()!, 0.01)
+        assertStartsAsSourceUntil({ track.gain.assign([0.5, 0.5, 0.5]) }, model: rstg, source: loaded.model)
     }
 
     func testConfigErrors() {

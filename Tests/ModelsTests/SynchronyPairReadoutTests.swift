@@ -87,16 +87,8 @@ final class SynchronyPairReadoutTests: XCTestCase {
         try trainer.initialize(from: loaded)
         let rstg = try XCTUnwrap(trainer.model as? RSTGClassifier)
         XCTAssertNotNil(rstg.pairReadout)
-        rstg.setTraining(false)
-        loaded.model.setTraining(false)
-        let clips = randomClips(2, 10, 64, seed: 6)
-        let before = GradMode.disabled { loaded.model.logits(clips) }
-        let after = GradMode.disabled { rstg.logits(clips) }
-        for i in 0..<before.count { XCTAssertEqual(after.data[i], before.data[i], accuracy: 1e-5) }
         // The readout counts: a non-zero g moves the logits.
-        rstg.pairReadout!.gamma.assign([0.5])
-        let moved = GradMode.disabled { rstg.logits(clips) }
-        XCTAssertGreaterThan(zip(moved.data, before.data).map { abs($0 - $1) }.max()!, 0.01)
+        assertStartsAsSourceUntil({ rstg.pairReadout!.gamma.assign([0.5]) }, model: rstg, source: loaded.model)
 
         // The other way round is an error: a model with the readout does not fit a config without it.
         let withReadout = folder.appendingPathComponent("with.safetensors")

@@ -60,3 +60,19 @@ func assertGradientsMatchFiniteDifferences(_ tensors: [(name: String, tensor: Te
         }
     }
 }
+
+/// A fine-tune's model against its source, both in evaluation mode on the same random clips: asserts
+/// equal logits, then applies `change` (a parameter of the added part made non-zero) and asserts the
+/// logits move.
+func assertStartsAsSourceUntil(_ change: () -> Void, model: any ClipClassifier, source: any ClipClassifier,
+                               file: StaticString = #filePath, line: UInt = #line) {
+    model.setTraining(false)
+    source.setTraining(false)
+    let clips = randomClips(2, 10, 64, seed: 6)
+    let before = GradMode.disabled { source.logits(clips) }
+    let after = GradMode.disabled { model.logits(clips) }
+    for i in 0..<before.count { XCTAssertEqual(after.data[i], before.data[i], accuracy: 1e-5, file: file, line: line) }
+    change()
+    let moved = GradMode.disabled { model.logits(clips) }
+    XCTAssertGreaterThan(zip(moved.data, before.data).map { abs($0 - $1) }.max()!, 0.01, file: file, line: line)
+}
