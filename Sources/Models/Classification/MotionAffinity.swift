@@ -66,10 +66,10 @@ enum MotionAffinity {
         let f = frames.shape[0], cIn = frames.shape[1], h = frames.shape[2], w = frames.shape[3], plane = h * w
         let cells = builder.cells, k = cells.count, fine = builder.gridSizes[0]
         let data = frames.data
-        func gray(_ frame: Int) -> [Float] { Array(data[(frame * cIn * plane)..<(frame * cIn * plane + plane)]) }
+        let gray = (0..<f).map { Array(data[($0 * cIn * plane)..<($0 * cIn * plane + plane)]) }   // channel 0 of each frame
         for frame in 0..<f {
             let matcher = frame >= b
-                ? BlockMatching(previous: gray(frame - b), current: gray(frame), width: w, height: h, radius: matchRadius) : nil
+                ? BlockMatching(previous: gray[frame - b], current: gray[frame], width: w, height: h, radius: matchRadius) : nil
             for (c, cell) in cells.enumerated() where cell.scale == 0 {
                 let shift = matcher?.displacement(rows: RegionPooling.cellBounds(cell.row, of: fine, extent: h),
                                                   cols: RegionPooling.cellBounds(cell.col, of: fine, extent: w)) ?? .zero
